@@ -1,0 +1,487 @@
+/**
+ * `tokbench run [SCENARIO]`: the pipeline end to end. Resolve the scenario, check
+ * the endpoint (or start the embedded simulator), load the samples, build the
+ * schedule, run it, then summarize, judge and report. Everything that can be
+ * wrong with the input is found before the first request is sent.
+ */
+import { mkdirSync, renameSync, writeFileSync, appendFileSync } from 'node:fs';
+import { join, resolve as resolvePath } from 'node:path';
+import { Command, Option } from 'commander';
+import { ConfigError, ExitCode, RunFailedError, type Problem } from '../errors.js';
+import type { CliIo } from './io.js';
+import { realClock } from '../util/clock.js';
+import { parseDurationMs, parseCount } from '../util/units.js';
+import { resolveScenario, type ScenarioFlags } from '../scenario/resolve.js';
+import type { ResolvedScenario } from '../scenario/types.js';
+import { loadTokenizer } from '../dataset/tokenizers.js';
+import { loadSampleLibrary } from '../dataset/library.js';
+import { buildSchedule, shardSchedule, type Schedule } from '../schedule/schedule.js';
+import { createOpenAiSut } from '../sut/openai.js';
+import { preflight } from '../sut/preflight.js';
+import type { EndpointInfo } from '../sut/types.js';
+import { runSchedule, type Balancing } from '../runner/runner.js';
+import { ProgressReporter } from '../runner/progress.js';
+import { RecordWriter } from '../records/jsonl.js';
+import { MetricsCollector } from '../metrics/collector.js';
+import { assembleResult } from '../metrics/assemble.js';
+import { parseThresholds } from '../metrics/thresholds.js';
+import { renderTerminal } from '../report/terminal.js';
+import { renderJunit } from '../report/junit.js';
+import { renderMarkdown } from '../report/markdown.js';
+import { writeMlperfLogs } from '../report/mlperf-files.js';
+import { startEmbeddedSimulator, type EmbeddedSimulator } from '../sim/embedded.js';
+import { TOKBENCH_VERSION } from '../version.js';
+import type { ResultJson } from '../metrics/types.js';
+import { resolveApiKey } from './api-key.js';
+import { parseShard } from './shard.js';
+import { RUN_INFO_FILE, type RunInfo } from '../records/run-info.js';
+
+interface RunCliOptions {
+  endpoint?: string[];
+  model?: string;
+  api?: string;
+  targetQps?: string;
+  burstiness?: string;
+  maxConcurrency?: string;
+  concurrency?: string;
+  duration?: string;
+  maxDuration?: string;
+  samples?: string;
+  minQueryCount?: string;
+  dataset?: string;
+  datasetSize?: string;
+  inputTokens?: string;
+  outputTokens?: string;
+  tokenizer?: string;
+  seed?: string;
+  maxTokens?: string;
+  ignoreEos?: boolean;
+  temperature?: string;
+  stream?: boolean;
+  promptFormat?: string;
+  continuousUsage?: boolean;
+  header?: string[];
+  warmup?: string;
+  requestTimeout?: string;
+  idleTimeout?: string;
+  drainTimeout?: string;
+  grace?: string;
+  retries?: string;
+  mode?: string;
+  assert?: string[];
+  reasoningEffort?: string;
+  out?: string;
+  json?: boolean;
+  junit?: string;
+  markdown?: string;
+  quiet?: boolean;
+  color?: boolean;
+  balancing?: string;
+  shard?: string;
+  shardCount?: string;
+  startAt?: string;
+  apiKeyFile?: string;
+  apiKey?: string;
+  caCert?: string;
+  insecure?: boolean;
+  recordChunks?: boolean;
+  simProfile?: string;
+  tag?: string[];
+}
+
+const collect = (value: string, previous: string[] = []) => [...previous, value];
+
+export function runCommand(io: CliIo, setExitCode: (code: number) => void): Command {
+  return new Command('run')
+    .description('Run a scenario against an OpenAI-compatible endpoint (or the built-in simulator when none is given)')
+    .argument('[scenario]', 'built-in name (llama2-70b/offline|server|interactive, gpt-oss-120b/offline|server|interactive) or a .yaml/.json file', undefined)
+    .option('--endpoint <url>', 'server base URL, e.g. http://127.0.0.1:8000 (repeatable; ",model=M,key=value" adds a model and labels)', collect)
+    .option('--model <name>', 'model name to request (default: the one the server serves)')
+    .option('--api <kind>', 'completions | chat')
+    .option('--target-qps <qps>', 'Server: Poisson arrival rate (queries/s); Offline: expected QPS used to size the run')
+    .option('--burstiness <k>', 'gamma shape of inter-arrival times (1 = Poisson, <1 burstier)')
+    .option('--max-concurrency <n>', 'most requests in flight at once')
+    .option('--concurrency <n>', 'closed loop: keep exactly n requests in flight')
+    .option('--duration <time>', 'minimum run duration (MLPerf min_duration), e.g. 600s, 10m')
+    .option('--max-duration <time>', 'stop issuing after this long')
+    .option('--samples <n>', 'number of queries to issue (overrides MLPerf sizing)')
+    .option('--min-query-count <n>', 'MLPerf min_query_count')
+    .option('--dataset <file>', 'JSONL (prompt | input_ids | messages per line) or ShareGPT JSON')
+    .option('--dataset-size <n>', 'number of distinct synthetic samples')
+    .option('--input-tokens <spec>', 'synthetic input lengths: 128 | uniform:100-900 | normal:mean=..,stddev=.. | lognormal:... | empirical:...')
+    .option('--output-tokens <spec>', 'synthetic output lengths (same forms as --input-tokens)')
+    .option('--tokenizer <name>', 'llama2 | o200k_harmony')
+    .option('--seed <n>', 'one seed for sample choice, order and schedule (default: MLPerf v6.0 seeds)')
+    .option('--max-tokens <n>', 'max output tokens when a sample does not say')
+    .option('--ignore-eos', 'ask the server to ignore EOS (exact output lengths)')
+    .option('--no-ignore-eos', 'let the model stop at EOS')
+    .option('--temperature <t>', 'sampling temperature')
+    .option('--no-stream', 'non-streaming requests (no TTFT/ITL)')
+    .option('--prompt-format <fmt>', 'text | ids (token ids to /v1/completions, as MLPerf sends)')
+    .option('--no-continuous-usage', 'do not ask for per-chunk usage (stream_options.continuous_usage_stats)')
+    .option('--header <h>', 'extra HTTP header "Name: value" (repeatable)', collect)
+    .option('--reasoning-effort <level>', 'GPT-OSS reasoning effort: low | medium | high')
+    .option('--warmup <n>', 'warm-up requests before the measured run (excluded from figures)')
+    .option('--request-timeout <time>', 'per-request total timeout (default 600s)')
+    .option('--idle-timeout <time>', 'per-request timeout with no bytes received (default 60s)')
+    .option('--drain-timeout <time>', 'after issuing ends, how long to wait for in-flight requests')
+    .option('--grace <time>', 'after Ctrl-C, how long in-flight requests may finish (default 5s)')
+    .option('--retries <n>', 'retry connect errors, 429 and 5xx up to n times (reported; default 0)')
+    .option('--mode <mode>', 'performance | accuracy')
+    .option('--assert <expr>', 'threshold, e.g. "output_tokens_per_sec >= 95k" (repeatable); exit 1 if one fails', collect)
+    .option('--out <dir>', 'output directory (default ./tokbench-out/<timestamp>-<scenario>)')
+    .option('--json', 'print result.json to stdout instead of the summary table')
+    .option('--junit <file>', 'write a JUnit XML report of assertions and validity checks')
+    .option('--markdown <file>', 'write a Markdown summary (also appended to $GITHUB_STEP_SUMMARY when set)')
+    .option('-q, --quiet', 'no progress on stderr')
+    .option('--no-color', 'no colours')
+    .addOption(new Option('--balancing <how>', 'spread requests over endpoints').choices(['round-robin', 'least-outstanding']).default('least-outstanding'))
+    .option('--shard <i/N|auto>', 'run shard i of N of the schedule (auto: from SLURM_PROCID/SLURM_NTASKS or JOB_COMPLETION_INDEX)')
+    .option('--shard-count <N>', 'shard count for --shard auto on Kubernetes (else TOKBENCH_SHARD_COUNT)')
+    .option('--start-at <time>', 'start the measured run at this wall-clock time (ISO 8601 or epoch seconds), to align shards')
+    .option('--api-key-file <file>', 'read the API key from a file (default: $TOKBENCH_API_KEY or $OPENAI_API_KEY)')
+    .option('--api-key <key>', 'API key (warning: lands in shell history; prefer the environment or --api-key-file)')
+    .option('--ca-cert <file>', 'PEM file of a private CA to trust')
+    .option('--insecure', 'do not verify TLS certificates')
+    .option('--no-record-chunks', 'leave per-chunk gaps out of requests.jsonl (smaller files)')
+    .option('--sim-profile <name>', 'simulator profile for the embedded server (when no --endpoint)')
+    .option('--tag <key=value>', 'tag recorded in result.json (repeatable)', collect)
+    .action(async (scenarioArg: string | undefined, options: RunCliOptions) => {
+      setExitCode(await executeRun(scenarioArg, options, io));
+    });
+}
+
+/** flags → ScenarioFlags, collecting every malformed value at once */
+function scenarioFlags(o: RunCliOptions, problems: Problem[]): ScenarioFlags {
+  const num = (flag: string, v: string | undefined, { int = false, count = false } = {}): number | undefined => {
+    if (v === undefined) return undefined;
+    const n = count ? parseCount(v) : Number(v);
+    if (n === null || !Number.isFinite(n) || (int && !Number.isInteger(n))) {
+      problems.push({ where: flag, message: `expected ${int ? 'an integer' : 'a number'}, got ${JSON.stringify(v)}`, hint: count ? 'e.g. 200, 2k, 1M' : 'e.g. 12.5' });
+      return undefined;
+    }
+    return n;
+  };
+  const dur = (flag: string, v: string | undefined): number | undefined => {
+    if (v === undefined) return undefined;
+    const ms = parseDurationMs(v);
+    if (ms === null) {
+      problems.push({ where: flag, message: `expected a duration, got ${JSON.stringify(v)}`, hint: 'e.g. 600s, 10m, 1500ms (a bare number is seconds)' });
+      return undefined;
+    }
+    return ms;
+  };
+  const f: ScenarioFlags = {};
+  const put = <K extends keyof ScenarioFlags>(k: K, v: ScenarioFlags[K] | undefined) => {
+    if (v !== undefined) f[k] = v;
+  };
+  put('endpoints', o.endpoint);
+  put('model', o.model);
+  put('api', o.api);
+  put('targetQps', num('--target-qps', o.targetQps));
+  put('burstiness', num('--burstiness', o.burstiness));
+  put('maxConcurrency', num('--max-concurrency', o.maxConcurrency, { int: true, count: true }));
+  put('concurrency', num('--concurrency', o.concurrency, { int: true, count: true }));
+  put('durationMs', dur('--duration', o.duration));
+  put('maxDurationMs', dur('--max-duration', o.maxDuration));
+  put('samples', num('--samples', o.samples, { int: true, count: true }));
+  put('minQueryCount', num('--min-query-count', o.minQueryCount, { int: true, count: true }));
+  put('dataset', o.dataset);
+  put('datasetSize', num('--dataset-size', o.datasetSize, { int: true, count: true }));
+  put('inputTokens', o.inputTokens);
+  put('outputTokens', o.outputTokens);
+  put('tokenizer', o.tokenizer);
+  if (o.seed !== undefined) {
+    if (/^\d+$/.test(o.seed)) f.seed = o.seed;
+    else problems.push({ where: '--seed', message: `expected an unsigned integer, got ${JSON.stringify(o.seed)}`, hint: 'e.g. --seed 42' });
+  }
+  put('maxTokens', num('--max-tokens', o.maxTokens, { int: true, count: true }));
+  put('ignoreEos', o.ignoreEos);
+  put('temperature', num('--temperature', o.temperature));
+  if (o.stream === false) f.stream = false;
+  put('promptFormat', o.promptFormat);
+  if (o.continuousUsage === false) f.continuousUsage = false;
+  put('headers', o.header);
+  put('reasoningEffort', o.reasoningEffort);
+  put('warmup', num('--warmup', o.warmup, { int: true, count: true }));
+  put('requestTimeoutMs', dur('--request-timeout', o.requestTimeout));
+  put('idleTimeoutMs', dur('--idle-timeout', o.idleTimeout));
+  put('drainTimeoutMs', dur('--drain-timeout', o.drainTimeout));
+  put('graceMs', dur('--grace', o.grace));
+  put('retries', num('--retries', o.retries, { int: true }));
+  put('mode', o.mode);
+  put('asserts', o.assert);
+  return f;
+}
+
+function defaultOutDir(io: CliIo, scenario: ResolvedScenario): string {
+  const d = new Date();
+  const pad = (n: number) => String(n).padStart(2, '0');
+  const stamp = `${d.getFullYear()}${pad(d.getMonth() + 1)}${pad(d.getDate())}-${pad(d.getHours())}${pad(d.getMinutes())}${pad(d.getSeconds())}`;
+  const name = `${scenario.benchmark}-${scenario.scenario}`.replace(/[^A-Za-z0-9._-]/g, '_');
+  return resolvePath(io.cwd, 'tokbench-out', `${stamp}-${name}`);
+}
+
+/** write-then-rename, so a reader never sees half a result.json */
+export function writeFileAtomic(path: string, content: string): void {
+  const tmp = `${path}.tmp-${process.pid}`;
+  writeFileSync(tmp, content);
+  renameSync(tmp, path);
+}
+
+export async function executeRun(scenarioArg: string | undefined, o: RunCliOptions, io: CliIo): Promise<number> {
+  const log = (line: string) => {
+    if (!o.quiet || line.startsWith('warning')) io.stderr.write(`tokbench: ${line}\n`);
+  };
+  const problems: Problem[] = [];
+  const flags = scenarioFlags(o, problems);
+  const shard = parseShard(o.shard, o.shardCount, io.env, problems);
+  let startAtWallMs: number | null = null;
+  if (o.startAt !== undefined) {
+    const t = /^\d+(\.\d+)?$/.test(o.startAt) ? Number(o.startAt) * 1000 : Date.parse(o.startAt);
+    if (!Number.isFinite(t)) problems.push({ where: '--start-at', message: `not a time: ${JSON.stringify(o.startAt)}`, hint: 'ISO 8601 (2026-11-28T12:00:00Z) or epoch seconds' });
+    else startAtWallMs = t;
+  }
+  if (problems.length > 0) throw new ConfigError(problems);
+
+  const scenario = resolveScenario({ ...(scenarioArg === undefined ? {} : { scenario: scenarioArg }), flags, env: io.env, cwd: io.cwd });
+  // Parse thresholds now: a bad --assert must fail before any load is sent.
+  parseThresholds(scenario.thresholds, (i) => (scenario.origins.thresholds === 'flag' ? `--assert ${JSON.stringify(scenario.thresholds[i])}` : `thresholds[${i}]`));
+  const tags = parseTags(o.tag);
+  const apiKey = resolveApiKey({ flag: o.apiKey, file: o.apiKeyFile, env: io.env, cwd: io.cwd, warn: (m) => io.stderr.write(`tokbench: warning: ${m}\n`) });
+  const tls = await readTls(o, io);
+
+  // Embedded simulator when no endpoint is given.
+  let sim: EmbeddedSimulator | null = null;
+  if (scenario.endpoints.length === 0) {
+    sim = await startEmbeddedSimulator({ scenario, ...(o.simProfile === undefined ? {} : { profile: o.simProfile }) });
+    scenario.endpoints.push({ url: sim.url, model: sim.model, labels: { simulated: 'true' } });
+    log(`no --endpoint given: started the built-in simulator (profile ${sim.profile}) on ${sim.url}; figures are simulated`);
+    if (scenario.load.pattern === 'poisson' && scenario.load.targetQps === null) {
+      scenario.load.targetQps = sim.suggestedQps;
+      scenario.origins['load.targetQps'] = 'default';
+      log(`no --target-qps given: using ${sim.suggestedQps} QPS (about 60% of the simulator's modelled capacity)`);
+    }
+  }
+  try {
+    if (scenario.load.pattern === 'poisson' && scenario.load.targetQps === null) {
+      throw new ConfigError({ where: '--target-qps', message: `${scenario.name} issues Poisson arrivals and needs a target rate`, hint: 'give --target-qps N (queries/s), e.g. the rate your cluster should sustain' });
+    }
+    let endpoints: EndpointInfo[];
+    try {
+      endpoints = await preflight(
+        scenario.endpoints.map((e) => ({ ...e, model: e.model ?? scenario.request.model })),
+        { apiKey, timeoutMs: 10_000, ...(tls ? { tls } : {}) },
+      );
+    } catch (err) {
+      throw err;
+    }
+
+    const tokenizer = await loadTokenizer(scenario.dataset.tokenizer);
+    const library = await loadSampleLibrary({
+      source: scenario.dataset.source,
+      path: scenario.dataset.path === null ? null : resolvePath(io.cwd, scenario.dataset.path),
+      size: librarySizeFor(scenario),
+      tokenizer: scenario.dataset.tokenizer,
+      inputTokens: scenario.dataset.inputTokens,
+      outputTokens: scenario.dataset.outputTokens,
+      seed: scenario.seeds.qsl,
+    });
+    let schedule: Schedule = buildSchedule({ scenario, librarySize: library.samples.length });
+    if (shard) schedule = shardSchedule(schedule, shard.index, shard.count);
+    announce(scenario, schedule, library.samples.length, log);
+
+    const outDir = o.out ? resolvePath(io.cwd, o.out) : defaultOutDir(io, scenario);
+    mkdirSync(outDir, { recursive: true });
+    const writer = new RecordWriter(join(outDir, 'requests.jsonl'), { recordChunks: o.recordChunks !== false });
+    // What `tokbench report --from requests.jsonl` needs to rebuild the summary of a run that was killed.
+    const runInfo: RunInfo = {
+      tokbenchVersion: TOKBENCH_VERSION,
+      startedAt: new Date().toISOString(),
+      simulated: sim !== null,
+      scenario,
+      endpoints: endpoints.map((e) => ({ url: e.url, model: e.model, labels: e.labels })),
+      samples: schedule.length,
+      datasetSize: library.samples.length,
+      shard: schedule.shard,
+      sizing: schedule.sizing,
+      tags,
+    };
+    writeFileAtomic(join(outDir, RUN_INFO_FILE), JSON.stringify(runInfo, null, 2) + '\n');
+
+    const sut = createOpenAiSut({
+      endpoints,
+      clock: realClock,
+      request: scenario.request,
+      apiKey,
+      requestTimeoutMs: scenario.run.requestTimeoutMs,
+      idleTimeoutMs: scenario.run.idleTimeoutMs,
+      keepText: scenario.run.mode === 'accuracy',
+      retries: scenario.run.retries,
+      connectionsPerEndpoint: connectionsFor(schedule, endpoints.length),
+      ...(tls ? { tls } : {}),
+    });
+
+    const collector = new MetricsCollector(endpoints.length);
+    const interrupt = new AbortController();
+    const hardStop = new AbortController();
+    let signals = 0;
+    const unsubscribe = io.onSignal((sig) => {
+      signals++;
+      if (signals === 1) {
+        io.stderr.write(`\ntokbench: ${sig}: stopping; in-flight requests get ${scenario.run.graceMs / 1000}s to finish (again to abort now)\n`);
+        interrupt.abort(new Error(sig));
+      } else {
+        io.stderr.write(`\ntokbench: ${sig}: aborting in-flight requests\n`);
+        hardStop.abort(new Error(sig));
+      }
+    });
+    const progress = o.quiet
+      ? null
+      : new ProgressReporter({ io, collector, clock: realClock, schedule, scenario, color: o.color !== false && !io.env.NO_COLOR });
+
+    const startedAt = new Date();
+    let startAtUs: number | undefined;
+    if (startAtWallMs !== null) {
+      const delayMs = startAtWallMs - Date.now();
+      if (delayMs > 0) log(`waiting ${Math.round(delayMs / 1000)}s for --start-at ${new Date(startAtWallMs).toISOString()}`);
+      startAtUs = realClock.nowUs() + Math.max(0, delayMs) * 1000;
+    }
+    let firstError: string | null = null;
+    let outcome;
+    try {
+      progress?.start();
+      outcome = await runSchedule({
+        clock: realClock,
+        sut,
+        library,
+        schedule,
+        defaultMaxTokens: scenario.request.maxTokens,
+        warmupRequests: scenario.run.warmupRequests,
+        maxDurationMs: scenario.run.maxDurationMs,
+        drainTimeoutMs: scenario.run.drainTimeoutMs,
+        graceMs: scenario.run.graceMs,
+        balancing: (o.balancing ?? 'least-outstanding') as Balancing,
+        countTokens: (text) => tokenizer.count(text),
+        interrupt: interrupt.signal,
+        hardStop: hardStop.signal,
+        warmupSeed: scenario.seeds.sampleIndex,
+        ...(startAtUs === undefined ? {} : { startAtUs }),
+        onIssued: (endpoint, relUs) => {
+          collector.onIssued(endpoint, relUs);
+          progress?.onIssued();
+        },
+        onRecord: (rec) => {
+          if (!rec.ok && firstError === null && rec.error && !rec.warmup) {
+            firstError = `${rec.error.kind}${rec.error.httpStatus ? ` (HTTP ${rec.error.httpStatus})` : ''}: ${rec.error.message}`;
+          }
+          writer.write(rec);
+          collector.record(rec);
+        },
+      });
+    } finally {
+      progress?.stop();
+      unsubscribe();
+      writer.close();
+      await sut.close();
+    }
+    const finishedAt = new Date();
+
+    const identities = endpoints.map((e) => ({ url: e.url, model: e.model, labels: e.labels }));
+    const result: ResultJson = assembleResult({
+      collector,
+      scenario,
+      sizing: schedule.sizing,
+      samples: schedule.length,
+      datasetSize: library.samples.length,
+      endpoints: identities,
+      shard: schedule.shard,
+      tokbenchVersion: TOKBENCH_VERSION,
+      startedAt: startedAt.toISOString(),
+      finishedAt: finishedAt.toISOString(),
+      interrupted: outcome.interrupted,
+      simulated: sim !== null,
+      tags,
+    });
+    const verdicts = result.thresholds;
+
+    const resultText = JSON.stringify(result, null, 2) + '\n';
+    writeFileAtomic(join(outDir, 'result.json'), resultText);
+    writeMlperfLogs(outDir, { result, scenario, sizing: schedule.sizing, collector });
+    if (o.junit) writeFileSync(resolvePath(io.cwd, o.junit), renderJunit(result));
+    const markdown = o.markdown || io.env.GITHUB_STEP_SUMMARY ? renderMarkdown(result) : null;
+    if (markdown !== null && o.markdown) writeFileSync(resolvePath(io.cwd, o.markdown), markdown);
+    if (markdown !== null && io.env.GITHUB_STEP_SUMMARY) appendFileSync(io.env.GITHUB_STEP_SUMMARY, markdown + '\n');
+
+    if (o.json) io.stdout.write(resultText);
+    else io.stdout.write(renderTerminal(result, { color: o.color !== false && io.stdoutIsTTY && !io.env.NO_COLOR, width: 100 }));
+    log(`results in ${outDir}`);
+
+    if (outcome.interrupted) return ExitCode.interrupted;
+    const s = result.summary;
+    if (s.issued > 0 && s.completed === 0) {
+      throw new RunFailedError(`every request failed (${s.failed} of ${s.issued}); first error: ${firstError ?? 'unknown'}`, 'check the server log; the per-request errors are in requests.jsonl');
+    }
+    if (s.issued === 0) throw new RunFailedError('no request was issued', 'the schedule was empty or the run was stopped before it began');
+    if (verdicts.some((v) => !v.passed)) return ExitCode.assertionFailed;
+    return ExitCode.ok;
+  } finally {
+    if (sim) await sim.close();
+  }
+}
+
+/**
+ * How many distinct samples to build. A synthetic library need not be bigger
+ * than the run: generating 24,576 prompts for a 200-query rehearsal wastes
+ * time. The result records the size actually used.
+ */
+function librarySizeFor(s: ResolvedScenario): number {
+  if (s.dataset.source !== 'synthetic') return s.dataset.size;
+  if (s.run.samples !== null) return Math.min(s.dataset.size, s.run.samples);
+  return s.dataset.size;
+}
+
+function connectionsFor(schedule: Schedule, endpointCount: number): number {
+  const bound = schedule.maxConcurrency ?? 1024;
+  return Math.max(1, Math.ceil(bound / endpointCount));
+}
+
+function announce(s: ResolvedScenario, schedule: Schedule, librarySize: number, log: (l: string) => void): void {
+  const what =
+    schedule.pattern === 'poisson'
+      ? `${schedule.length} queries at ${s.load.targetQps} QPS (Poisson${s.load.burstiness !== 1 ? `, burstiness ${s.load.burstiness}` : ''}, ~${Math.round(schedule.sizing.lastScheduledUs / 1e6)}s)`
+      : schedule.pattern === 'closed'
+        ? `${schedule.length} queries, closed loop at concurrency ${schedule.maxConcurrency}`
+        : `${schedule.length} queries at t=0 (max ${schedule.maxConcurrency ?? 'unbounded'} in flight)`;
+  log(`${s.name}: ${what}, ${librarySize} distinct samples${schedule.shard ? `, shard ${schedule.shard.index}/${schedule.shard.count}` : ''}`);
+  if (schedule.sizing.rule !== 'explicit' && (s.run.minDurationMs >= 60_000 || schedule.length > 5000)) {
+    log(`sized by MLPerf rules (min duration ${s.run.minDurationMs / 1000}s, min queries ${s.run.minQueryCount}); use --samples N or --duration for a shorter rehearsal`);
+  }
+}
+
+function parseTags(tags: string[] | undefined): Record<string, string> {
+  const out: Record<string, string> = {};
+  const problems: Problem[] = [];
+  for (const t of tags ?? []) {
+    const i = t.indexOf('=');
+    if (i <= 0) problems.push({ where: `--tag ${JSON.stringify(t)}`, message: 'expected key=value', hint: 'e.g. --tag cluster=mi355x-a' });
+    else out[t.slice(0, i)] = t.slice(i + 1);
+  }
+  if (problems.length) throw new ConfigError(problems);
+  return out;
+}
+
+async function readTls(o: RunCliOptions, io: CliIo): Promise<{ caCertPem?: string; insecure?: boolean } | null> {
+  if (!o.caCert && !o.insecure) return null;
+  const tls: { caCertPem?: string; insecure?: boolean } = {};
+  if (o.insecure) tls.insecure = true;
+  if (o.caCert) {
+    const { readFileSync } = await import('node:fs');
+    try {
+      tls.caCertPem = readFileSync(resolvePath(io.cwd, o.caCert), 'utf8');
+    } catch (err) {
+      throw new ConfigError({ where: `--ca-cert ${o.caCert}`, message: `cannot read (${(err as NodeJS.ErrnoException).code ?? String(err)})`, hint: 'give the path of a PEM file with your CA certificate' });
+    }
+  }
+  return tls;
+}

@@ -1,0 +1,62 @@
+/**
+ * From a filled collector to a finished result: summary, validity, thresholds.
+ * Shared by `run` (at the end of a run) and `report --from` (rebuilding a run
+ * from its requests.jsonl), so both give the same figures for the same records.
+ */
+import type { MetricsCollector } from './collector.js';
+import { summarize, type EndpointIdentity } from './summary.js';
+import { judgeValidity } from './judge.js';
+import { evaluateThresholds } from './thresholds.js';
+import { buildResultJson } from '../report/result-json.js';
+import type { ResolvedScenario } from '../scenario/types.js';
+import type { Schedule } from '../schedule/schedule.js';
+import type { ResultJson } from './types.js';
+
+export interface AssembleInput {
+  collector: MetricsCollector;
+  scenario: ResolvedScenario;
+  sizing: Schedule['sizing'];
+  samples: number;
+  datasetSize: number;
+  endpoints: EndpointIdentity[];
+  shard: { index: number; count: number } | null;
+  tokbenchVersion: string;
+  startedAt: string;
+  finishedAt: string;
+  interrupted: boolean;
+  simulated: boolean;
+  tags: Record<string, string>;
+}
+
+export function assembleResult(input: AssembleInput): ResultJson {
+  const { collector, scenario } = input;
+  const summarized = summarize(collector, scenario, { endpoints: input.endpoints });
+  const validity = judgeValidity({
+    collector,
+    scenario,
+    sizing: input.sizing,
+    samples: input.samples,
+    summary: summarized.summary,
+    interrupted: input.interrupted,
+  });
+  const result = buildResultJson({
+    tokbenchVersion: input.tokbenchVersion,
+    startedAt: input.startedAt,
+    finishedAt: input.finishedAt,
+    interrupted: input.interrupted,
+    simulated: input.simulated,
+    scenario,
+    samples: input.samples,
+    datasetSize: input.datasetSize,
+    endpoints: input.endpoints,
+    shard: input.shard,
+    summary: summarized.summary,
+    perEndpoint: summarized.perEndpoint,
+    validity,
+    thresholds: [],
+    histograms: summarized.histograms,
+    timeSeries: summarized.timeSeries,
+    tags: input.tags,
+  });
+  return { ...result, thresholds: evaluateThresholds(scenario.thresholds, result) };
+}

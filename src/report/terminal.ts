@@ -1,0 +1,251 @@
+/**
+ * The end-of-run summary printed to the terminal: a pure function of a finished
+ * result (as hyperfine's exporters and k6's end-of-test summary are), so it
+ * renders the same from a live run, from `tokbench report result.json`, or in a
+ * test. Colour is decided by the caller; with `color: false` the output holds
+ * no escape code at all.
+ */
+import { Chalk, type ChalkInstance } from 'chalk';
+import type { EndpointSummary, LatencyStats, ResultJson, SummaryCore } from '../metrics/types.js';
+import {
+  DASH,
+  formatCount,
+  formatDurationMs,
+  formatNumber,
+  formatPercent,
+  formatPlain,
+  formatRate,
+  padEnd,
+  padStart,
+  wrap,
+} from './format.js';
+
+export interface TerminalOptions {
+  color: boolean;
+  /** terminal columns; long lines (recommendations, details) wrap to it. Default 80 */
+  width?: number;
+}
+
+const LABEL_WIDTH = 14;
+const LAT_LABEL_WIDTH = 15;
+const LAT_COL_WIDTH = 10;
+const MAX_LISTED_ENDPOINTS = 4;
+
+type Stat = keyof Pick<LatencyStats, 'mean' | 'p50' | 'p90' | 'p99' | 'p999' | 'max'>;
+const LAT_COLUMNS: readonly [Stat, string][] = [
+  ['mean', 'mean'],
+  ['p50', 'p50'],
+  ['p90', 'p90'],
+  ['p99', 'p99'],
+  ['p999', 'p99.9'],
+  ['max', 'max'],
+];
+const LAT_ROWS: readonly [keyof SummaryCore['latency'], string][] = [
+  ['ttftMs', 'TTFT'],
+  ['tpotMs', 'TPOT'],
+  ['itlMs', 'ITL per token'],
+  ['chunkGapMs', 'ITL per chunk'],
+  ['e2eMs', 'E2E'],
+  ['issueDelayMs', 'Issue delay'],
+];
+
+const TOKEN_SOURCE_TEXT: Record<string, string> = {
+  usage: 'server usage',
+  tokenizer: 'tokenizer on the returned text',
+  none: 'nothing (no usage, no tokenizer)',
+};
+const CHUNK_SOURCE_TEXT: Record<string, string> = {
+  server: 'from the server',
+  single: 'one per chunk',
+  estimated: 'estimated (spread over chunks)',
+  none: 'unknown',
+};
+
+export function renderTerminal(result: ResultJson, opts: TerminalOptions): string {
+  const c = new Chalk({ level: opts.color ? 1 : 0 });
+  const width = Math.max(40, opts.width ?? 80);
+  const s = result.summary;
+  const out: string[] = [];
+  const row = (label: string, value: string) => `  ${padEnd(label, LABEL_WIDTH)}${value}`;
+  // a rate over an empty window is undefined, not 0
+  const rate = (x: number, unit: string) => (s.durationMs > 0 ? formatRate(x, unit) : DASH);
+  const section = (title: string) => c.bold(title);
+
+  // ---- header ----
+  const sc = result.scenario;
+  out.push(
+    `${c.bold('tokbench')} ${c.dim(result.tokbenchVersion)}  ${c.bold.cyan(sc.name)}  ${c.dim(`${sc.benchmark} · ${sc.scenario} · ${loadText(result)}`)}`,
+  );
+  const target = result.simulated ? c.yellow('simulated (tokbench serve, no real server)') : 'real server';
+  out.push(row('Target', target));
+  const eps = result.endpoints;
+  if (eps.length === 0) out.push(row('Endpoint', DASH));
+  eps.slice(0, MAX_LISTED_ENDPOINTS).forEach((e, i) => {
+    out.push(row(i === 0 ? (eps.length > 1 ? 'Endpoints' : 'Endpoint') : '', `${e.url}${e.model ? c.dim(`  ${e.model}`) : ''}`));
+  });
+  if (eps.length > MAX_LISTED_ENDPOINTS) out.push(row('', c.dim(`+ ${eps.length - MAX_LISTED_ENDPOINTS} more`)));
+  const failedText = s.failed > 0 ? c.red(`${formatCount(s.failed)} failed`) : `${formatCount(s.failed)} failed`;
+  out.push(
+    row(
+      'Queries',
+      `${formatCount(s.issued)} issued · ${formatCount(s.completed)} completed · ${failedText}` +
+        c.dim(`  (${formatCount(sc.samples)} scheduled)`),
+    ),
+  );
+  out.push(
+    row(
+      'Window',
+      s.durationMs > 0
+        ? `${formatDurationMs(s.durationMs)} ${c.dim(`(t = 0 to ${windowText(s.throughputWindow)})`)}`
+        : `${DASH} ${c.dim('(nothing finished)')}`,
+    ),
+  );
+  if (result.shard !== null) out.push(row('Shard', `${result.shard.index + 1} of ${result.shard.count}`));
+  if (result.interrupted) out.push(row('', c.yellow('interrupted: partial result, figures cover what finished')));
+  out.push('');
+
+  // ---- throughput ----
+  out.push(section('Throughput'));
+  out.push(row('Output', rate(s.outputTokensPerSecond, 'tok/s')));
+  out.push(row('Total', `${rate(s.totalTokensPerSecond, 'tok/s')}${c.dim('  input + output')}`));
+  out.push(row('Requests', rate(s.requestsPerSecond, 'req/s')));
+  out.push(row('Goodput', goodputText(result, c)));
+  const ss = s.steadyState;
+  out.push(
+    row(
+      'Steady state',
+      ss === null
+        ? c.dim(`${DASH}  (run too short, or no ramp-up/drain to separate)`)
+        : `${formatRate(ss.outputTokensPerSecond, 'tok/s')} · ${formatRate(ss.requestsPerSecond, 'req/s')}` +
+            c.dim(`  (${formatPlain(ss.startMs / 1000)} s to ${formatPlain(ss.endMs / 1000)} s)`),
+    ),
+  );
+  out.push('');
+
+  // ---- latency ----
+  out.push(renderLatencyTable(s.latency, c));
+  out.push('');
+
+  // ---- per endpoint ----
+  if (result.perEndpoint.length > 1) {
+    out.push(renderEndpoints(result.perEndpoint, c));
+    out.push('');
+  }
+
+  // ---- tokens, errors ----
+  const flat = (label: string, value: string) => `${padEnd(label, LABEL_WIDTH + 2)}${value}`;
+  out.push(flat(c.bold('Tokens'), tokensText(s, c)));
+  const chunkSources = Object.entries(s.chunkTokenSources ?? {}).filter(([, n]) => n > 0);
+  if (chunkSources.length > 0) {
+    out.push(
+      flat('', c.dim(`per-chunk token counts: ${chunkSources.map(([k, n]) => `${CHUNK_SOURCE_TEXT[k] ?? k} ${formatCount(n)}`).join(' · ')}`)),
+    );
+  }
+  const errors = Object.entries(s.errors).filter(([, n]) => n > 0).sort((a, b) => b[1] - a[1]);
+  out.push(
+    flat(c.bold('Errors'), errors.length === 0 ? c.green('none') : c.red(errors.map(([k, n]) => `${k} ${formatCount(n)}`).join(' · '))),
+  );
+  if (s.partialOutputTokens > 0) {
+    out.push(flat('', c.dim(`${formatCount(s.partialOutputTokens)} output tokens of failed requests not counted in throughput`)));
+  }
+  out.push('');
+
+  // ---- validity ----
+  const v = result.validity;
+  out.push(flat(c.bold('Validity'), v.valid ? c.green.bold('VALID') : c.red.bold('INVALID')));
+  const indent = ' '.repeat(4);
+  for (const check of v.checks) {
+    if (check.passed) continue;
+    const text = `${check.name}${check.detail ? `: ${check.detail}` : ''}`;
+    out.push(`  ${c.red('✗')} ${wrap(text, width - 4, indent)}`);
+  }
+  for (const rec of v.recommendations) out.push(`  ${c.cyan('→')} ${wrap(rec, width - 4, indent)}`);
+
+  // ---- thresholds ----
+  if (result.thresholds.length > 0) {
+    out.push('');
+    const passed = result.thresholds.filter((t) => t.passed).length;
+    out.push(section(`Thresholds ${c.dim(`${passed}/${result.thresholds.length} passed`)}`));
+    const exprWidth = Math.min(40, Math.max(...result.thresholds.map((t) => t.expr.length)) + 2);
+    for (const t of result.thresholds) {
+      const mark = t.passed ? c.green('✓') : c.red('✗');
+      const actual = typeof t.actual === 'number' ? formatNumber(t.actual) : t.actual === null ? DASH : String(t.actual);
+      out.push(`  ${mark} ${padEnd(t.expr, exprWidth)}${c.dim('actual')} ${actual}`);
+    }
+  }
+  return `${out.join('\n')}\n`;
+}
+
+function loadText(r: ResultJson): string {
+  const sc = r.scenario;
+  if (sc.pattern === 'poisson') {
+    const qps = `${formatPlain(sc.targetQps)} qps`;
+    const burst = sc.burstiness !== 1 ? ` burstiness ${formatPlain(sc.burstiness)}` : '';
+    const cap = sc.maxConcurrency === null ? '' : ` max ${formatCount(sc.maxConcurrency)} in flight`;
+    return `poisson ${qps}${burst}${cap}`;
+  }
+  if (sc.pattern === 'closed') return `closed loop, ${formatCount(sc.maxConcurrency)} in flight`;
+  return `all at t = 0, ${sc.maxConcurrency === null ? 'unbounded' : `max ${formatCount(sc.maxConcurrency)}`} in flight`;
+}
+
+function windowText(w: SummaryCore['throughputWindow'] | undefined): string {
+  return w === 'lastIssuedCompletion' ? 'completion of the last-issued query' : 'last completion';
+}
+
+function goodputText(r: ResultJson, c: ChalkInstance): string {
+  const s = r.summary;
+  if (s.goodputRequestsPerSecond === null) return c.dim(`${DASH}  (no TTFT/TPOT constraint set)`);
+  const value = s.durationMs > 0 ? formatRate(s.goodputRequestsPerSecond, 'req/s') : DASH;
+  const { ttftP99Ms, tpotP99Ms } = r.scenario.constraints;
+  const slos: string[] = [];
+  if (ttftP99Ms !== null) slos.push(`TTFT ≤ ${formatDurationMs(ttftP99Ms)}`);
+  if (tpotP99Ms !== null) slos.push(`TPOT ≤ ${formatDurationMs(tpotP99Ms)}`);
+  if (slos.length === 0 || s.completed === 0) return value;
+  const share = s.goodputCompleted !== null ? `${formatPercent(s.goodputCompleted / s.completed)} of completed meet ` : 'meeting ';
+  return `${value}${c.dim(`  (${share}${slos.join(' and ')})`)}`;
+}
+
+function tokensText(s: SummaryCore, c: ChalkInstance): string {
+  const counts = `${formatCount(s.inputTokens)} in · ${formatCount(s.outputTokens)} out`;
+  if (s.completed === 0) return counts;
+  if (s.tokenCountSource !== 'mixed') {
+    const how = TOKEN_SOURCE_TEXT[s.tokenCountSource] ?? s.tokenCountSource;
+    return s.tokenCountSource === 'none' ? `${counts}  ${c.yellow(`counted by ${how}`)}` : `${counts}${c.dim(`  counted by ${how}`)}`;
+  }
+  const parts = Object.entries(s.tokenCountSources)
+    .filter(([, n]) => (n ?? 0) > 0)
+    .map(([k, n]) => `${TOKEN_SOURCE_TEXT[k] ?? k} ${formatCount(n)}`);
+  return `${counts}${c.dim(`  counted by ${parts.join(' · ')} requests`)}`;
+}
+
+function renderLatencyTable(lat: SummaryCore['latency'], c: ChalkInstance): string {
+  const lines: string[] = [];
+  lines.push(
+    c.bold(padEnd('Latency', LAT_LABEL_WIDTH + 2)) +
+      LAT_COLUMNS.map(([, h]) => c.dim(padStart(h, LAT_COL_WIDTH))).join(''),
+  );
+  for (const [key, label] of LAT_ROWS) {
+    const st = lat[key];
+    const cells = LAT_COLUMNS.map(([k]) => padStart(st === undefined || st.count === 0 ? DASH : formatDurationMs(st[k]), LAT_COL_WIDTH));
+    lines.push(`  ${padEnd(label, LAT_LABEL_WIDTH)}${cells.join('')}`);
+  }
+  return lines.join('\n');
+}
+
+function renderEndpoints(eps: readonly EndpointSummary[], c: ChalkInstance): string {
+  const lines = [c.bold('Per endpoint')];
+  const urlWidth = Math.min(40, Math.max(...eps.map((e) => e.url.length)) + 2);
+  lines.push(
+    c.dim(
+      `  ${padEnd('url', urlWidth)}${padStart('completed', 11)}${padStart('failed', 8)}${padStart('tok/s', 10)}${padStart('p99 TTFT', 10)}${padStart('p99 TPOT', 10)}`,
+    ),
+  );
+  for (const e of eps) {
+    const p99 = (st: LatencyStats) => (st.count === 0 ? DASH : formatDurationMs(st.p99));
+    lines.push(
+      `  ${padEnd(e.url, urlWidth)}${padStart(formatCount(e.completed), 11)}${padStart(formatCount(e.failed), 8)}` +
+        `${padStart(e.durationMs > 0 ? formatNumber(e.outputTokensPerSecond) : DASH, 10)}${padStart(p99(e.latency.ttftMs), 10)}${padStart(p99(e.latency.tpotMs), 10)}`,
+    );
+  }
+  return lines.join('\n');
+}
