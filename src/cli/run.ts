@@ -24,7 +24,8 @@ import { ProgressReporter } from '../runner/progress.js';
 import { RecordWriter } from '../records/jsonl.js';
 import { MetricsCollector } from '../metrics/collector.js';
 import { assembleResult } from '../metrics/assemble.js';
-import { parseThresholds } from '../metrics/thresholds.js';
+import { endpointSelectorProblems, parseThresholds } from '../metrics/thresholds.js';
+import { writeReportFile } from './check.js';
 import { renderTerminal } from '../report/terminal.js';
 import { renderJunit } from '../report/junit.js';
 import { renderMarkdown } from '../report/markdown.js';
@@ -246,7 +247,8 @@ export async function executeRun(scenarioArg: string | undefined, o: RunCliOptio
 
   const scenario = resolveScenario({ ...(scenarioArg === undefined ? {} : { scenario: scenarioArg }), flags, env: io.env, cwd: io.cwd });
   // Parse thresholds now: a bad --assert must fail before any load is sent.
-  parseThresholds(scenario.thresholds, (i) => (scenario.origins.thresholds === 'flag' ? `--assert ${JSON.stringify(scenario.thresholds[i])}` : `thresholds[${i}]`));
+  const thresholdWhere = (i: number) => (scenario.origins.thresholds === 'flag' ? `--assert ${JSON.stringify(scenario.thresholds[i])}` : `thresholds[${i}]`);
+  const parsedThresholds = parseThresholds(scenario.thresholds, thresholdWhere);
   const tags = parseTags(o.tag);
   const apiKey = resolveApiKey({ flag: o.apiKey, file: o.apiKeyFile, env: io.env, cwd: io.cwd, warn: (m) => io.stderr.write(`tokbench: warning: ${m}\n`) });
   const tls = await readTls(o, io);
@@ -267,15 +269,12 @@ export async function executeRun(scenarioArg: string | undefined, o: RunCliOptio
     if (scenario.load.pattern === 'poisson' && scenario.load.targetQps === null) {
       throw new ConfigError({ where: '--target-qps', message: `${scenario.name} issues Poisson arrivals and needs a target rate`, hint: 'give --target-qps N (queries/s), e.g. the rate your cluster should sustain' });
     }
-    let endpoints: EndpointInfo[];
-    try {
-      endpoints = await preflight(
-        scenario.endpoints.map((e) => ({ ...e, model: e.model ?? scenario.request.model })),
-        { apiKey, timeoutMs: 10_000, ...(tls ? { tls } : {}) },
-      );
-    } catch (err) {
-      throw err;
-    }
+    const selectorProblems = endpointSelectorProblems(parsedThresholds, scenario.endpoints, '--assert');
+    if (selectorProblems.length > 0) throw new ConfigError(selectorProblems);
+    const endpoints: EndpointInfo[] = await preflight(
+      scenario.endpoints.map((e) => ({ ...e, model: e.model ?? scenario.request.model })),
+      { apiKey, timeoutMs: 10_000, ...(tls ? { tls } : {}) },
+    );
 
     const tokenizer = await loadTokenizer(scenario.dataset.tokenizer);
     const library = await loadSampleLibrary({
@@ -408,9 +407,9 @@ export async function executeRun(scenarioArg: string | undefined, o: RunCliOptio
     const resultText = JSON.stringify(result, null, 2) + '\n';
     writeFileAtomic(join(outDir, 'result.json'), resultText);
     writeMlperfLogs(outDir, { result, scenario, sizing: schedule.sizing, collector });
-    if (o.junit) writeFileSync(resolvePath(io.cwd, o.junit), renderJunit(result));
+    if (o.junit) await writeReportFile(o.junit, renderJunit(result), io);
     const markdown = o.markdown || io.env.GITHUB_STEP_SUMMARY ? renderMarkdown(result) : null;
-    if (markdown !== null && o.markdown) writeFileSync(resolvePath(io.cwd, o.markdown), markdown);
+    if (markdown !== null && o.markdown) await writeReportFile(o.markdown, markdown, io);
     if (markdown !== null && io.env.GITHUB_STEP_SUMMARY) appendFileSync(io.env.GITHUB_STEP_SUMMARY, markdown + '\n');
 
     if (o.json) io.stdout.write(resultText);

@@ -41,13 +41,13 @@ const GPT = new Set(['gpt', 'assistant', 'chatgpt', 'bard', 'model']);
 const FORMAT_HINT = 'ShareGPT format: [{"conversations": [{"from": "human", "value": "..."}, {"from": "gpt", "value": "..."}]}, ...]';
 
 export async function loadShareGpt(path: string, tokenizer: Tokenizer, opts: ShareGptOptions = {}): Promise<SampleLibrary> {
-  const bytes = await readDatasetFile(path);
-  const entries = splitTopLevelArray(bytes, path);
-  const filters = { ...SHAREGPT_FILTERS, ...opts.filters };
   const maxSamples = opts.maxSamples ?? Infinity;
   if (maxSamples !== Infinity && (!Number.isInteger(maxSamples) || maxSamples < 1)) {
     throw new ConfigError({ where: 'dataset.size', message: `must be a whole number >= 1, got ${maxSamples}`, hint: 'the number of ShareGPT samples to keep' });
   }
+  const bytes = await readDatasetFile(path);
+  const entries = splitTopLevelArray(bytes, path);
+  const filters = { ...SHAREGPT_FILTERS, ...opts.filters };
 
   const order = Uint32Array.from({ length: entries.length }, (_, i) => i);
   if (opts.seed !== undefined) new Rng(datasetSeed(opts.seed), 0).shuffle(order);

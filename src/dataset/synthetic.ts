@@ -192,10 +192,14 @@ export function makeSyntheticLibrary(opts: SyntheticOptions): SampleLibrary {
   };
 }
 
-/** Digits of the distinct prefix: one lead word, then as many words as `size` needs. */
+/**
+ * Words of the distinct prefix: the lead word and one more (38 M samples for
+ * Llama 2), or more if `size` needs them. Never fewer than two, so a sample's
+ * prompt does not depend on the library size.
+ */
 function prefixDigits(size: number, leadCount: number, wordCount: number): number {
-  let digits = 1;
-  let capacity = leadCount;
+  let digits = 2;
+  let capacity = leadCount * wordCount;
   while (capacity < size) {
     capacity *= wordCount;
     digits++;

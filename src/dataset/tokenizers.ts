@@ -4,6 +4,7 @@
  * GPT-OSS o200k_harmony via gpt-tokenizer. Both vocabularies are large (the
  * o200k ranks take ~300 ms to load), so each is imported on first use and cached.
  */
+import { ConfigError } from '../errors.js';
 import type { Tokenizer, TokenizerName } from './types.js';
 
 /** Llama 2 specials (SentencePiece `<s>`, `</s>`). */
@@ -51,6 +52,16 @@ const cache = new Map<TokenizerName, Promise<Tokenizer>>();
 export function loadTokenizer(name: TokenizerName): Promise<Tokenizer> {
   let pending = cache.get(name);
   if (pending === undefined) {
+    // The name may come straight from an untyped scenario file.
+    if (!TOKENIZER_NAMES.includes(name)) {
+      return Promise.reject(
+        new ConfigError({
+          where: 'dataset.tokenizer',
+          message: `unknown tokenizer ${JSON.stringify(name)}`,
+          hint: `use one of ${TOKENIZER_NAMES.join(', ')}`,
+        }),
+      );
+    }
     pending = name === 'llama2' ? loadLlama2() : loadHarmony();
     // A failed import must not poison the cache for a later retry.
     pending.catch(() => cache.delete(name));

@@ -207,7 +207,8 @@ export class MetricsCollector {
       return;
     }
     this.mergedCache = null;
-    const e = this.endpoint(rec.endpoint);
+    const endpointIndex = rec.endpoint > 0 ? rec.endpoint : 0;
+    const e = this.endpoint(endpointIndex);
     const h = e.histograms;
     e.records++;
 
@@ -254,7 +255,7 @@ export class MetricsCollector {
         recordUs(h.tpotUs, Math.floor(decodeUs / (n - 1)));
       }
     }
-    this.colEndpoint.push(rec.endpoint);
+    this.colEndpoint.push(endpointIndex);
     this.colTtftUs.push(ttftUs);
     this.colTpotNs.push(tpotNs);
     this.colE2eUs.push(e2eUs);

@@ -103,7 +103,7 @@ export interface Validity {
 export interface ThresholdVerdict {
   expr: string;
   passed: boolean;
-  /** the metric's value the expression was evaluated against (in the expression's unit) */
+  /** the metric's value the expression was evaluated against, in the metric's natural unit (ms, tokens/s, a count, a fraction); null when there was no data */
   actual: number | boolean | null;
 }
 

@@ -420,6 +420,16 @@ export interface LoadgenResults {
   responsesUnderTwoTokens: number;
 }
 
+/**
+ * count / seconds, or 0 when there is nothing to divide: with no completed
+ * sample LoadGen's size_t `sample_count - 1` wraps to 2^64 − 1 and a zero clock
+ * gives nan; neither is a figure anyone should read, and a run with no
+ * completed sample is reported as failed anyway.
+ */
+function rate(count: number, seconds: number): number {
+  return count > 0 && seconds > 0 ? count / seconds : 0;
+}
+
 /** LoadGen's figures and verdict for one run (results.cc `ProcessLatencies`, `ProcessTokenLatencies`, `LogSummary`). */
 export function computeLoadgenResults(input: LoadgenResultsInput): LoadgenResults {
   const server = isServerLike(input.scenario);
@@ -443,13 +453,13 @@ export function computeLoadgenResults(input: LoadgenResultsInput): LoadgenResult
     latency,
     ttft,
     tpot,
-    samplesPerSecond: sampleCount / maxLatencyS,
-    tokensPerSecond: input.tokenCount / maxLatencyS,
-    completedSamplesPerSecond: (sampleCount - 1) / allDoneS,
-    scheduledSamplesPerSecond: (sampleCount - 1) / scheduledS,
-    completedTokensPerSecond: input.tokenCount / allDoneS,
-    tokenThroughputWithLoadgenOverhead: input.tokenCount / issuedS,
-    tokenThroughput: input.tokenCount / (latency.meanNs * sampleCount),
+    samplesPerSecond: rate(sampleCount, maxLatencyS),
+    tokensPerSecond: rate(input.tokenCount, maxLatencyS),
+    completedSamplesPerSecond: rate(sampleCount - 1, allDoneS),
+    scheduledSamplesPerSecond: rate(sampleCount - 1, scheduledS),
+    completedTokensPerSecond: rate(input.tokenCount, allDoneS),
+    tokenThroughputWithLoadgenOverhead: rate(input.tokenCount, issuedS),
+    tokenThroughput: rate(input.tokenCount, latency.meanNs * sampleCount),
     failedQueries: input.failedQueries,
     failuresByKind: { ...(input.failuresByKind ?? {}) },
     responsesUnderTwoTokens: input.responsesUnderTwoTokens ?? 0,

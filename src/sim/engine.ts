@@ -215,7 +215,7 @@ export class Engine {
       throw new RangeError(`prompt (${req.promptTokens}) + max_tokens (${req.maxTokens}) exceeds maxModelLenTokens (${p.maxModelLenTokens})`);
     }
     const targetTokens = this.targetTokensFor(req);
-    const engine = this;
+    const cancelSeq = (s: Seq) => this.cancel(s);
     const seq: Seq = {
       id: this.nextId++,
       promptTokens: req.promptTokens,
@@ -233,7 +233,7 @@ export class Engine {
       plannedPrefill: false,
       sink,
       cancel() {
-        engine.cancel(seq);
+        cancelSeq(seq);
       },
     };
     this.waiting.push(seq);

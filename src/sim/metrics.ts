@@ -59,6 +59,8 @@ export interface MetricsSnapshot {
   queue: Histogram;
   faults: Record<string, number>;
   timeScale: number;
+  /** model time the engine gave up on because the host fell behind, seconds */
+  lagDroppedS: number;
 }
 
 export class SimMetrics {
@@ -112,6 +114,7 @@ export function renderMetrics(s: MetricsSnapshot): string {
   // tokbench's own: what the simulator injected, and how much slower than modelled it runs.
   head('tokbench_sim_faults', 'counter', 'Faults injected by the tokbench simulator, by kind.');
   for (const [kind, v] of Object.entries(s.faults)) out.push(`tokbench_sim_faults_total{${labels},kind="${kind}"} ${num(v)}`);
+  counter('tokbench_sim_lag_dropped_seconds', 'Model time dropped because the host could not keep up; non-zero means measured throughput is below the model.', s.lagDroppedS);
   gauge('tokbench_sim_time_scale', 'Modelled durations are multiplied by this; multiply throughput by it for the modelled hardware.', s.timeScale);
   return out.join('\n') + '\n';
 }

@@ -6,7 +6,7 @@
 import http from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import type { Clock } from '../util/clock.js';
-import type { Seed } from '../util/rng.js';
+import { parseSeed, type Seed } from '../util/rng.js';
 import { ConfigError, didYouMean, type Problem } from '../errors.js';
 import { Engine, validateEngineParams, type EngineCounters, type EngineParams, type SeqHandle, type TokenEvent } from './engine.js';
 import {
@@ -143,6 +143,11 @@ export function resolveSimulatorConfig(opts: SimulatorOptions, where: (key: stri
   if (typeof model !== 'string' || model.trim() === '') problems.push({ where: where('model'), message: 'must be a non-empty name' });
   const port = opts.port ?? 0;
   if (!Number.isInteger(port) || port < 0 || port > 65535) problems.push({ where: where('port'), message: `must be an integer in 0..65535, got ${String(port)}` });
+  try {
+    parseSeed(opts.seed ?? 0);
+  } catch {
+    problems.push({ where: where('seed'), message: `must be an unsigned 64-bit integer, got ${String(opts.seed)}` });
+  }
   const faultOpts = {
     rates: opts.faults ?? {},
     slowHeadersMs: opts.slowHeadersMs ?? DEFAULT_FAULT_OPTIONS.slowHeadersMs,
@@ -308,6 +313,7 @@ class Simulator {
       queue: m.queue,
       faults: this.counters.faults,
       timeScale: this.config.engine.timeScale,
+      lagDroppedS: this.engine.counters.lagDroppedUs / 1e6,
     });
   }
 

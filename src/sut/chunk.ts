@@ -315,7 +315,9 @@ function truncate(s: string, max: number): string {
 }
 
 // ---------------------------------------------------------------------------
-// Fast path. Module state instead of objects: one walk at a time, no allocation.
+// Fast path: one validating walk over the bytes, no allocation. A class with
+// fields (not module-level `let`s, which pay TDZ checks) and an explicit switch
+// per object kind (not callbacks, which make the member loop polymorphic).
 
 const QUOTE = 0x22;
 const BACKSLASH = 0x5c;
@@ -328,34 +330,10 @@ const RBRACKET = 0x5d;
 /** Deeper than any real chunk; beyond it the slow path decides. */
 const MAX_DEPTH = 32;
 
-let B: Uint8Array = new Uint8Array(0);
-let E = 0;
-/** the string just scanned contained a backslash escape */
-let esc = false;
-/** value of the unsigned integer just scanned */
-let uintValue = 0;
-
-// What the walk found (string literal ranges include the quotes; -1: absent).
-let contentS = -1;
-let contentE = -1;
-let reasoningS = -1;
-let reasoningE = -1;
-let reasoningContentS = -1;
-let reasoningContentE = -1;
-let textS = -1;
-let textE = -1;
-let finishS = -1;
-let finishE = -1;
-let tokenIds = -1;
-let hasUsage = false;
-let usagePrompt = -1;
-let usageCompletion = -1;
-
-function key(s: number, len: number, k: Uint8Array): boolean {
-  if (len !== k.length) return false;
-  for (let i = 0; i < len; i++) if (B[s + i] !== k[i]) return false;
-  return true;
-}
+const OBJ_ROOT = 0;
+const OBJ_CHOICE = 1;
+const OBJ_DELTA = 2;
+const OBJ_USAGE = 3;
 
 const K_CHOICES = encoder.encode('choices');
 const K_USAGE = encoder.encode('usage');
@@ -376,432 +354,477 @@ const V_ERROR = K_ERROR;
 const V_STOP = encoder.encode('stop');
 const V_LENGTH = encoder.encode('length');
 const DONE = encoder.encode('[DONE]');
+const EMPTY_BYTES = new Uint8Array(0);
 
-function ws(p: number): number {
-  while (p < E) {
-    const c = B[p]!;
-    if (c === 0x20 || c === 0x0a || c === 0x0d || c === 0x09) p++;
-    else break;
-  }
-  return p;
+function isHex(c: number): boolean {
+  return (c >= 0x30 && c <= 0x39) || (c >= 0x41 && c <= 0x46) || (c >= 0x61 && c <= 0x66);
 }
 
-function isHex(c: number | undefined): boolean {
-  return c !== undefined && ((c >= 0x30 && c <= 0x39) || (c >= 0x41 && c <= 0x46) || (c >= 0x61 && c <= 0x66));
-}
-
-/** p at the opening quote; returns the index after the closing quote, or -1. */
-function str(p: number): number {
+class FastWalker {
+  b: Uint8Array = EMPTY_BYTES;
+  e = 0;
+  /** the string just scanned contained a backslash escape */
   esc = false;
-  p++;
-  while (p < E) {
-    const c = B[p]!;
-    if (c === QUOTE) return p + 1;
-    if (c === BACKSLASH) {
-      esc = true;
-      if (p + 1 >= E) return -1;
-      const d = B[p + 1]!;
-      if (d === 0x75) {
-        if (p + 5 >= E || !isHex(B[p + 2]) || !isHex(B[p + 3]) || !isHex(B[p + 4]) || !isHex(B[p + 5])) return -1;
-        p += 6;
-        continue;
-      }
-      // " \ / b f n r t
-      if (d === QUOTE || d === BACKSLASH || d === 0x2f || d === 0x62 || d === 0x66 || d === 0x6e || d === 0x72 || d === 0x74) {
-        p += 2;
-        continue;
-      }
-      return -1;
-    }
-    if (c < 0x20) return -1;
-    p++;
-  }
-  return -1;
-}
-
-function isDigit(c: number | undefined): boolean {
-  return c !== undefined && c >= 0x30 && c <= 0x39;
-}
-
-function num(p: number): number {
-  if (p < E && B[p] === 0x2d) p++;
-  if (p >= E) return -1;
-  const c = B[p]!;
-  if (c === 0x30) p++;
-  else if (c >= 0x31 && c <= 0x39) {
-    p++;
-    while (p < E && isDigit(B[p])) p++;
-  } else return -1;
-  if (p < E && B[p] === 0x2e) {
-    p++;
-    const s = p;
-    while (p < E && isDigit(B[p])) p++;
-    if (p === s) return -1;
-  }
-  if (p < E && (B[p] === 0x65 || B[p] === 0x45)) {
-    p++;
-    if (p < E && (B[p] === 0x2b || B[p] === 0x2d)) p++;
-    const s = p;
-    while (p < E && isDigit(B[p])) p++;
-    if (p === s) return -1;
-  }
-  return p;
-}
-
-/** A plain non-negative integer (what usage fields are); anything else gives up. */
-function uint(p: number): number {
-  const s = p;
-  let v = 0;
-  while (p < E && isDigit(B[p])) {
-    v = v * 10 + (B[p]! - 0x30);
-    p++;
-  }
-  const n = p - s;
-  if (n === 0 || n > 15 || (n > 1 && B[s] === 0x30)) return -1;
-  if (p < E && (B[p] === 0x2e || B[p] === 0x65 || B[p] === 0x45)) return -1;
-  uintValue = v;
-  return p;
-}
-
-function lit(p: number): number {
-  const c = B[p];
-  if (c === 0x6e) return p + 3 < E && B[p + 1] === 0x75 && B[p + 2] === 0x6c && B[p + 3] === 0x6c ? p + 4 : -1; // null
-  if (c === 0x74) return p + 3 < E && B[p + 1] === 0x72 && B[p + 2] === 0x75 && B[p + 3] === 0x65 ? p + 4 : -1; // true
-  if (c === 0x66) {
-    // false
-    return p + 4 < E && B[p + 1] === 0x61 && B[p + 2] === 0x6c && B[p + 3] === 0x73 && B[p + 4] === 0x65 ? p + 5 : -1;
-  }
-  return -1;
-}
-
-function isNull(p: number): boolean {
-  return p < E && B[p] === 0x6e;
-}
-
-/** Any JSON value, validated and skipped. */
-function value(p: number, depth: number): number {
-  if (p >= E) return -1;
-  const c = B[p]!;
-  if (c === QUOTE) return str(p);
-  if (c === LBRACE) return skipObject(p, depth + 1);
-  if (c === LBRACKET) return skipArray(p, depth + 1);
-  if (c === 0x2d || (c >= 0x30 && c <= 0x39)) return num(p);
-  return lit(p);
-}
-
-function skipObject(p: number, depth: number): number {
-  if (depth > MAX_DEPTH) return -1;
-  p = ws(p + 1);
-  if (p < E && B[p] === RBRACE) return p + 1;
-  for (;;) {
-    if (p >= E || B[p] !== QUOTE) return -1;
-    p = str(p);
-    if (p < 0) return -1;
-    p = ws(p);
-    if (p >= E || B[p] !== COLON) return -1;
-    p = value(ws(p + 1), depth);
-    if (p < 0) return -1;
-    p = ws(p);
-    if (p >= E) return -1;
-    if (B[p] === COMMA) p = ws(p + 1);
-    else if (B[p] === RBRACE) return p + 1;
-    else return -1;
-  }
-}
-
-function skipArray(p: number, depth: number): number {
-  if (depth > MAX_DEPTH) return -1;
-  p = ws(p + 1);
-  if (p < E && B[p] === RBRACKET) return p + 1;
-  for (;;) {
-    p = value(p, depth);
-    if (p < 0) return -1;
-    p = ws(p);
-    if (p >= E) return -1;
-    if (B[p] === COMMA) p = ws(p + 1);
-    else if (B[p] === RBRACKET) return p + 1;
-    else return -1;
-  }
-}
-
-/**
- * Walk the members of an object whose keys matter. `member` is called with the
- * key's start and length and the value's start; it returns the index after the
- * value, or -1 to give up. Keys with escapes give up: their bytes are not their names.
- */
-function members(p: number, member: (ks: number, kl: number, vp: number) => number): number {
-  p = ws(p + 1);
-  if (p < E && B[p] === RBRACE) return p + 1;
-  for (;;) {
-    if (p >= E || B[p] !== QUOTE) return -1;
-    const ks = p + 1;
-    p = str(p);
-    if (p < 0 || esc) return -1;
-    const kl = p - 1 - ks;
-    p = ws(p);
-    if (p >= E || B[p] !== COLON) return -1;
-    p = member(ks, kl, ws(p + 1));
-    if (p < 0) return -1;
-    p = ws(p);
-    if (p >= E) return -1;
-    if (B[p] === COMMA) p = ws(p + 1);
-    else if (B[p] === RBRACE) return p + 1;
-    else return -1;
-  }
-}
-
-/** A string or null value: records the literal's range. Returns -1 for other types. */
-let strS = -1;
-let strE = -1;
-function stringOrNull(p: number): number {
-  if (isNull(p)) {
-    strS = -1;
-    strE = -1;
-    return lit(p);
-  }
-  if (p >= E || B[p] !== QUOTE) return -1;
-  const e = str(p);
-  strS = p;
-  strE = e;
-  return e;
-}
-
-let rootSeen = 0;
-function rootMember(ks: number, kl: number, p: number): number {
-  if (key(ks, kl, K_CHOICES)) {
-    if (rootSeen & 1) return -1;
-    rootSeen |= 1;
-    return choices(p);
-  }
-  if (key(ks, kl, K_USAGE)) {
-    if (rootSeen & 2) return -1;
-    rootSeen |= 2;
-    return usage(p);
-  }
-  if (key(ks, kl, K_ERROR)) return -1;
-  if (key(ks, kl, K_OBJECT)) {
-    if (rootSeen & 4) return -1;
-    rootSeen |= 4;
-    if (p < E && B[p] === QUOTE) {
-      const e = str(p);
-      if (e < 0 || esc) return -1;
-      if (e - p - 2 === V_ERROR.length && key(p + 1, V_ERROR.length, V_ERROR)) return -1;
-      return e;
-    }
-    return value(p, 1);
-  }
-  return value(p, 1);
-}
-
-function choices(p: number): number {
-  if (isNull(p)) return lit(p);
-  if (p >= E || B[p] !== LBRACKET) return -1;
-  p = ws(p + 1);
-  if (p < E && B[p] === RBRACKET) return p + 1;
-  // One choice only: several (n > 1) are rare in benchmarks and left to the slow path.
-  if (p >= E || B[p] !== LBRACE) return -1;
+  /** value of the unsigned integer just scanned */
+  uintValue = 0;
+  /** range of the last string-or-null value (quotes included; -1: null) */
+  strS = -1;
+  strE = -1;
+  // What the walk found (string literal ranges include the quotes; -1: absent).
+  contentS = -1;
+  contentE = -1;
+  reasoningS = -1;
+  reasoningE = -1;
+  reasoningContentS = -1;
+  reasoningContentE = -1;
+  textS = -1;
+  textE = -1;
+  finishS = -1;
+  finishE = -1;
+  tokenIds = -1;
+  hasUsage = false;
+  usagePrompt = -1;
+  usageCompletion = -1;
+  /** keys already seen per object kind (a repeated key that matters gives up) */
+  rootSeen = 0;
   choiceSeen = 0;
-  p = members(p, choiceMember);
-  if (p < 0) return -1;
-  p = ws(p);
-  return p < E && B[p] === RBRACKET ? p + 1 : -1;
-}
-
-let choiceSeen = 0;
-function choiceMember(ks: number, kl: number, p: number): number {
-  if (key(ks, kl, K_DELTA)) {
-    if (choiceSeen & 1) return -1;
-    choiceSeen |= 1;
-    if (isNull(p)) return lit(p);
-    if (p >= E || B[p] !== LBRACE) return -1;
-    deltaSeen = 0;
-    return members(p, deltaMember);
-  }
-  if (key(ks, kl, K_TEXT)) {
-    if (choiceSeen & 2) return -1;
-    choiceSeen |= 2;
-    const e = stringOrNull(p);
-    textS = strS;
-    textE = strE;
-    return e;
-  }
-  if (key(ks, kl, K_FINISH)) {
-    if (choiceSeen & 4) return -1;
-    choiceSeen |= 4;
-    const e = stringOrNull(p);
-    if (e < 0 || (strS >= 0 && esc)) return -1;
-    finishS = strS;
-    finishE = strE;
-    return e;
-  }
-  if (key(ks, kl, K_TOKEN_IDS)) {
-    if (choiceSeen & 8) return -1;
-    choiceSeen |= 8;
-    if (isNull(p)) return lit(p);
-    return tokenIdArray(p);
-  }
-  if (key(ks, kl, K_MESSAGE)) return -1;
-  return value(p, 3);
-}
-
-function tokenIdArray(p: number): number {
-  if (p >= E || B[p] !== LBRACKET) return -1;
-  let n = 0;
-  p = ws(p + 1);
-  if (p < E && B[p] === RBRACKET) {
-    tokenIds = 0;
-    return p + 1;
-  }
-  for (;;) {
-    p = num(p);
-    if (p < 0) return -1;
-    n++;
-    p = ws(p);
-    if (p >= E) return -1;
-    if (B[p] === COMMA) p = ws(p + 1);
-    else if (B[p] === RBRACKET) {
-      tokenIds = n;
-      return p + 1;
-    } else return -1;
-  }
-}
-
-let deltaSeen = 0;
-function deltaMember(ks: number, kl: number, p: number): number {
-  if (key(ks, kl, K_CONTENT)) {
-    if (deltaSeen & 1) return -1;
-    deltaSeen |= 1;
-    const e = stringOrNull(p);
-    contentS = strS;
-    contentE = strE;
-    return e;
-  }
-  if (key(ks, kl, K_REASONING)) {
-    if (deltaSeen & 2) return -1;
-    deltaSeen |= 2;
-    const e = stringOrNull(p);
-    reasoningS = strS;
-    reasoningE = strE;
-    return e;
-  }
-  if (key(ks, kl, K_REASONING_CONTENT)) {
-    if (deltaSeen & 4) return -1;
-    deltaSeen |= 4;
-    const e = stringOrNull(p);
-    reasoningContentS = strS;
-    reasoningContentE = strE;
-    return e;
-  }
-  // Tool calls are rare in benchmarks; their text extraction lives in the slow path.
-  if (key(ks, kl, K_TOOL_CALLS)) return isNull(p) ? lit(p) : -1;
-  return value(p, 4);
-}
-
-let usageSeen = 0;
-function usage(p: number): number {
-  if (isNull(p)) return lit(p);
-  if (p >= E || B[p] !== LBRACE) return -1;
-  hasUsage = true;
+  deltaSeen = 0;
   usageSeen = 0;
-  return members(p, usageMember);
-}
 
-function usageMember(ks: number, kl: number, p: number): number {
-  const isPrompt = key(ks, kl, K_PROMPT_TOKENS);
-  if (isPrompt || key(ks, kl, K_COMPLETION_TOKENS)) {
-    const bit = isPrompt ? 1 : 2;
-    if (usageSeen & bit) return -1;
-    usageSeen |= bit;
-    let e: number;
-    let v = -1;
-    if (isNull(p)) e = lit(p);
-    else {
-      e = uint(p);
-      v = uintValue;
-    }
-    if (e < 0) return -1;
-    if (isPrompt) usagePrompt = v;
-    else usageCompletion = v;
-    return e;
+  reset(data: Uint8Array): void {
+    this.b = data;
+    this.e = data.length;
+    this.contentS = this.contentE = this.reasoningS = this.reasoningE = -1;
+    this.reasoningContentS = this.reasoningContentE = -1;
+    this.textS = this.textE = this.finishS = this.finishE = -1;
+    this.tokenIds = -1;
+    this.hasUsage = false;
+    this.usagePrompt = this.usageCompletion = -1;
+    this.rootSeen = this.choiceSeen = this.deltaSeen = this.usageSeen = 0;
   }
-  return value(p, 2);
-}
 
-function literalNonEmpty(s: number, e: number): boolean {
-  return s >= 0 && e - s > 2;
-}
+  key(s: number, len: number, k: Uint8Array): boolean {
+    if (len !== k.length) return false;
+    const b = this.b;
+    for (let i = 0; i < len; i++) if (b[s + i] !== k[i]) return false;
+    return true;
+  }
 
-/**
- * The fast path. Returns false (and leaves `out` and `text` untouched) when it
- * cannot answer exactly; the caller then uses extractChunkSlow.
- */
-export function extractChunkFast(
-  data: Uint8Array,
-  eventType: string,
-  text: TextSink | null,
-  out: ChunkInfo,
-): boolean {
-  if (eventType === 'error') return false;
-  B = data;
-  E = data.length;
-  try {
-    let p = ws(0);
-    if (p === E) {
+  ws(p: number): number {
+    const b = this.b;
+    const e = this.e;
+    while (p < e) {
+      const c = b[p]!;
+      if (c === 0x20 || c === 0x0a || c === 0x0d || c === 0x09) p++;
+      else break;
+    }
+    return p;
+  }
+
+  /** p at the opening quote; returns the index after the closing quote, or -1. */
+  str(p: number): number {
+    const b = this.b;
+    const e = this.e;
+    let esc = false;
+    p++;
+    while (p < e) {
+      const c = b[p]!;
+      if (c === QUOTE) {
+        this.esc = esc;
+        return p + 1;
+      }
+      if (c === BACKSLASH) {
+        esc = true;
+        if (p + 1 >= e) return -1;
+        const d = b[p + 1]!;
+        if (d === 0x75) {
+          if (p + 5 >= e || !isHex(b[p + 2]!) || !isHex(b[p + 3]!) || !isHex(b[p + 4]!) || !isHex(b[p + 5]!)) return -1;
+          p += 6;
+          continue;
+        }
+        // " \ / b f n r t
+        if (d === QUOTE || d === BACKSLASH || d === 0x2f || d === 0x62 || d === 0x66 || d === 0x6e || d === 0x72 || d === 0x74) {
+          p += 2;
+          continue;
+        }
+        return -1;
+      }
+      if (c < 0x20) return -1;
+      p++;
+    }
+    return -1;
+  }
+
+  num(p: number): number {
+    const b = this.b;
+    const e = this.e;
+    if (p < e && b[p] === 0x2d) p++;
+    if (p >= e) return -1;
+    const c = b[p]!;
+    if (c === 0x30) p++;
+    else if (c >= 0x31 && c <= 0x39) {
+      p++;
+      while (p < e && b[p]! >= 0x30 && b[p]! <= 0x39) p++;
+    } else return -1;
+    if (p < e && b[p] === 0x2e) {
+      p++;
+      const s = p;
+      while (p < e && b[p]! >= 0x30 && b[p]! <= 0x39) p++;
+      if (p === s) return -1;
+    }
+    if (p < e && (b[p] === 0x65 || b[p] === 0x45)) {
+      p++;
+      if (p < e && (b[p] === 0x2b || b[p] === 0x2d)) p++;
+      const s = p;
+      while (p < e && b[p]! >= 0x30 && b[p]! <= 0x39) p++;
+      if (p === s) return -1;
+    }
+    return p;
+  }
+
+  /** A plain non-negative integer (what usage fields are); anything else gives up. */
+  uint(p: number): number {
+    const b = this.b;
+    const e = this.e;
+    const s = p;
+    let v = 0;
+    while (p < e && b[p]! >= 0x30 && b[p]! <= 0x39) {
+      v = v * 10 + (b[p]! - 0x30);
+      p++;
+    }
+    const n = p - s;
+    if (n === 0 || n > 15 || (n > 1 && b[s] === 0x30)) return -1;
+    if (p < e && (b[p] === 0x2e || b[p] === 0x65 || b[p] === 0x45)) return -1;
+    this.uintValue = v;
+    return p;
+  }
+
+  lit(p: number): number {
+    const b = this.b;
+    const e = this.e;
+    const c = b[p];
+    if (c === 0x6e) return p + 3 < e && b[p + 1] === 0x75 && b[p + 2] === 0x6c && b[p + 3] === 0x6c ? p + 4 : -1; // null
+    if (c === 0x74) return p + 3 < e && b[p + 1] === 0x72 && b[p + 2] === 0x75 && b[p + 3] === 0x65 ? p + 4 : -1; // true
+    if (c === 0x66) {
+      // false
+      return p + 4 < e && b[p + 1] === 0x61 && b[p + 2] === 0x6c && b[p + 3] === 0x73 && b[p + 4] === 0x65 ? p + 5 : -1;
+    }
+    return -1;
+  }
+
+  isNull(p: number): boolean {
+    return p < this.e && this.b[p] === 0x6e;
+  }
+
+  /** Any JSON value, validated and skipped. */
+  value(p: number, depth: number): number {
+    if (p >= this.e) return -1;
+    const c = this.b[p]!;
+    if (c === QUOTE) return this.str(p);
+    if (c === LBRACE) return this.skipContainer(p, depth + 1, RBRACE);
+    if (c === LBRACKET) return this.skipContainer(p, depth + 1, RBRACKET);
+    if (c === 0x2d || (c >= 0x30 && c <= 0x39)) return this.num(p);
+    return this.lit(p);
+  }
+
+  skipContainer(p: number, depth: number, close: number): number {
+    if (depth > MAX_DEPTH) return -1;
+    const b = this.b;
+    const e = this.e;
+    p = this.ws(p + 1);
+    if (p < e && b[p] === close) return p + 1;
+    for (;;) {
+      if (close === RBRACE) {
+        if (p >= e || b[p] !== QUOTE) return -1;
+        p = this.str(p);
+        if (p < 0) return -1;
+        p = this.ws(p);
+        if (p >= e || b[p] !== COLON) return -1;
+        p = this.ws(p + 1);
+      }
+      p = this.value(p, depth);
+      if (p < 0) return -1;
+      p = this.ws(p);
+      if (p >= e) return -1;
+      if (b[p] === COMMA) p = this.ws(p + 1);
+      else if (b[p] === close) return p + 1;
+      else return -1;
+    }
+  }
+
+  /**
+   * Walk the members of an object whose keys matter. Keys with escapes give up:
+   * their bytes are not their names.
+   */
+  members(p: number, kind: number): number {
+    const b = this.b;
+    const e = this.e;
+    p = this.ws(p + 1);
+    if (p < e && b[p] === RBRACE) return p + 1;
+    for (;;) {
+      if (p >= e || b[p] !== QUOTE) return -1;
+      const ks = p + 1;
+      p = this.str(p);
+      if (p < 0 || this.esc) return -1;
+      const kl = p - 1 - ks;
+      p = this.ws(p);
+      if (p >= e || b[p] !== COLON) return -1;
+      p = this.ws(p + 1);
+      switch (kind) {
+        case OBJ_ROOT:
+          p = this.rootMember(ks, kl, p);
+          break;
+        case OBJ_CHOICE:
+          p = this.choiceMember(ks, kl, p);
+          break;
+        case OBJ_DELTA:
+          p = this.deltaMember(ks, kl, p);
+          break;
+        default:
+          p = this.usageMember(ks, kl, p);
+      }
+      if (p < 0) return -1;
+      p = this.ws(p);
+      if (p >= e) return -1;
+      if (b[p] === COMMA) p = this.ws(p + 1);
+      else if (b[p] === RBRACE) return p + 1;
+      else return -1;
+    }
+  }
+
+  /** A string or null value: records the literal's range in strS/strE. Returns -1 for other types. */
+  stringOrNull(p: number): number {
+    if (this.isNull(p)) {
+      this.strS = -1;
+      this.strE = -1;
+      return this.lit(p);
+    }
+    if (p >= this.e || this.b[p] !== QUOTE) return -1;
+    const end = this.str(p);
+    this.strS = p;
+    this.strE = end;
+    return end;
+  }
+
+  rootMember(ks: number, kl: number, p: number): number {
+    const first = this.b[ks];
+    if (first === 0x63 && this.key(ks, kl, K_CHOICES)) {
+      if (this.rootSeen & 1) return -1;
+      this.rootSeen |= 1;
+      return this.choices(p);
+    }
+    if (first === 0x75 && this.key(ks, kl, K_USAGE)) {
+      if (this.rootSeen & 2) return -1;
+      this.rootSeen |= 2;
+      if (this.isNull(p)) return this.lit(p);
+      if (p >= this.e || this.b[p] !== LBRACE) return -1;
+      this.hasUsage = true;
+      return this.members(p, OBJ_USAGE);
+    }
+    if (first === 0x65 && this.key(ks, kl, K_ERROR)) return -1;
+    if (first === 0x6f && this.key(ks, kl, K_OBJECT)) {
+      if (this.rootSeen & 4) return -1;
+      this.rootSeen |= 4;
+      if (p < this.e && this.b[p] === QUOTE) {
+        const end = this.str(p);
+        if (end < 0 || this.esc) return -1;
+        if (this.key(p + 1, end - p - 2, V_ERROR)) return -1;
+        return end;
+      }
+    }
+    return this.value(p, 1);
+  }
+
+  choices(p: number): number {
+    if (this.isNull(p)) return this.lit(p);
+    const b = this.b;
+    const e = this.e;
+    if (p >= e || b[p] !== LBRACKET) return -1;
+    p = this.ws(p + 1);
+    if (p < e && b[p] === RBRACKET) return p + 1;
+    // One choice only: several (n > 1) are rare in benchmarks and left to the slow path.
+    if (p >= e || b[p] !== LBRACE) return -1;
+    p = this.members(p, OBJ_CHOICE);
+    if (p < 0) return -1;
+    p = this.ws(p);
+    return p < e && b[p] === RBRACKET ? p + 1 : -1;
+  }
+
+  choiceMember(ks: number, kl: number, p: number): number {
+    if (this.key(ks, kl, K_DELTA)) {
+      if (this.choiceSeen & 1) return -1;
+      this.choiceSeen |= 1;
+      if (this.isNull(p)) return this.lit(p);
+      if (p >= this.e || this.b[p] !== LBRACE) return -1;
+      return this.members(p, OBJ_DELTA);
+    }
+    if (this.key(ks, kl, K_TEXT)) {
+      if (this.choiceSeen & 2) return -1;
+      this.choiceSeen |= 2;
+      const end = this.stringOrNull(p);
+      this.textS = this.strS;
+      this.textE = this.strE;
+      return end;
+    }
+    if (this.key(ks, kl, K_FINISH)) {
+      if (this.choiceSeen & 4) return -1;
+      this.choiceSeen |= 4;
+      const end = this.stringOrNull(p);
+      if (end < 0 || (this.strS >= 0 && this.esc)) return -1;
+      this.finishS = this.strS;
+      this.finishE = this.strE;
+      return end;
+    }
+    if (this.key(ks, kl, K_TOKEN_IDS)) {
+      if (this.choiceSeen & 8) return -1;
+      this.choiceSeen |= 8;
+      if (this.isNull(p)) return this.lit(p);
+      return this.tokenIdArray(p);
+    }
+    if (this.key(ks, kl, K_MESSAGE)) return -1;
+    return this.value(p, 3);
+  }
+
+  tokenIdArray(p: number): number {
+    const b = this.b;
+    const e = this.e;
+    if (p >= e || b[p] !== LBRACKET) return -1;
+    let n = 0;
+    p = this.ws(p + 1);
+    if (p < e && b[p] === RBRACKET) {
+      this.tokenIds = 0;
+      return p + 1;
+    }
+    for (;;) {
+      p = this.num(p);
+      if (p < 0) return -1;
+      n++;
+      p = this.ws(p);
+      if (p >= e) return -1;
+      if (b[p] === COMMA) p = this.ws(p + 1);
+      else if (b[p] === RBRACKET) {
+        this.tokenIds = n;
+        return p + 1;
+      } else return -1;
+    }
+  }
+
+  deltaMember(ks: number, kl: number, p: number): number {
+    if (this.key(ks, kl, K_CONTENT)) {
+      if (this.deltaSeen & 1) return -1;
+      this.deltaSeen |= 1;
+      const end = this.stringOrNull(p);
+      this.contentS = this.strS;
+      this.contentE = this.strE;
+      return end;
+    }
+    if (this.key(ks, kl, K_REASONING)) {
+      if (this.deltaSeen & 2) return -1;
+      this.deltaSeen |= 2;
+      const end = this.stringOrNull(p);
+      this.reasoningS = this.strS;
+      this.reasoningE = this.strE;
+      return end;
+    }
+    if (this.key(ks, kl, K_REASONING_CONTENT)) {
+      if (this.deltaSeen & 4) return -1;
+      this.deltaSeen |= 4;
+      const end = this.stringOrNull(p);
+      this.reasoningContentS = this.strS;
+      this.reasoningContentE = this.strE;
+      return end;
+    }
+    // Tool calls are rare in benchmarks; their text extraction lives in the slow path.
+    if (this.key(ks, kl, K_TOOL_CALLS)) return this.isNull(p) ? this.lit(p) : -1;
+    return this.value(p, 4);
+  }
+
+  usageMember(ks: number, kl: number, p: number): number {
+    const isPrompt = this.key(ks, kl, K_PROMPT_TOKENS);
+    if (isPrompt || this.key(ks, kl, K_COMPLETION_TOKENS)) {
+      const bit = isPrompt ? 1 : 2;
+      if (this.usageSeen & bit) return -1;
+      this.usageSeen |= bit;
+      let end: number;
+      let v = -1;
+      if (this.isNull(p)) end = this.lit(p);
+      else {
+        end = this.uint(p);
+        v = this.uintValue;
+      }
+      if (end < 0) return -1;
+      if (isPrompt) this.usagePrompt = v;
+      else this.usageCompletion = v;
+      return end;
+    }
+    return this.value(p, 2);
+  }
+
+  finishReasonString(): string {
+    const s = this.finishS + 1;
+    const n = this.finishE - 1 - s;
+    if (this.key(s, n, V_STOP)) return 'stop';
+    if (this.key(s, n, V_LENGTH)) return 'length';
+    return decoder.decode(this.b.subarray(s, s + n));
+  }
+
+  /** Returns false when it cannot answer exactly. */
+  walk(data: Uint8Array, text: TextSink | null, out: ChunkInfo): boolean {
+    this.reset(data);
+    const e = this.e;
+    let p = this.ws(0);
+    if (p === e) {
       resetInfo(out, 'ignored', true);
       return true;
     }
-    const c = B[p];
+    const c = data[p];
     if (c === LBRACKET) {
-      if (p + DONE.length <= E && key(p, DONE.length, DONE) && ws(p + DONE.length) === E) {
+      if (p + DONE.length <= e && this.key(p, DONE.length, DONE) && this.ws(p + DONE.length) === e) {
         resetInfo(out, 'done', true);
         return true;
       }
       return false;
     }
     if (c !== LBRACE) return false;
-    contentS = contentE = reasoningS = reasoningE = reasoningContentS = reasoningContentE = -1;
-    textS = textE = finishS = finishE = -1;
-    tokenIds = -1;
-    hasUsage = false;
-    usagePrompt = usageCompletion = -1;
-    rootSeen = 0;
-    p = members(p, rootMember);
-    if (p < 0 || ws(p) !== E) return false;
+    p = this.members(p, OBJ_ROOT);
+    if (p < 0 || this.ws(p) !== e) return false;
 
     resetInfo(out, 'data', true);
-    out.hasUsage = hasUsage;
-    out.usagePromptTokens = usagePrompt;
-    out.usageCompletionTokens = usageCompletion;
-    out.tokenIdsCount = tokenIds;
-    let rS = reasoningS;
-    let rE = reasoningE;
-    if (!literalNonEmpty(rS, rE)) {
-      rS = reasoningContentS;
-      rE = reasoningContentE;
+    out.hasUsage = this.hasUsage;
+    out.usagePromptTokens = this.usagePrompt;
+    out.usageCompletionTokens = this.usageCompletion;
+    out.tokenIdsCount = this.tokenIds;
+    // reasoning wins over reasoning_content when both are non-empty, as in the slow path
+    let rS = this.reasoningS;
+    let rE = this.reasoningE;
+    if (!(rS >= 0 && rE - rS > 2)) {
+      rS = this.reasoningContentS;
+      rE = this.reasoningContentE;
     }
-    const hasReasoning = literalNonEmpty(rS, rE);
-    const hasContent = literalNonEmpty(contentS, contentE);
-    const hasText = literalNonEmpty(textS, textE);
-    out.hasOutput = hasReasoning || hasContent || hasText || tokenIds > 0;
+    const hasReasoning = rS >= 0 && rE - rS > 2;
+    const hasContent = this.contentS >= 0 && this.contentE - this.contentS > 2;
+    const hasText = this.textS >= 0 && this.textE - this.textS > 2;
+    out.hasOutput = hasReasoning || hasContent || hasText || this.tokenIds > 0;
     if (text !== null) {
-      if (hasReasoning) text.appendLiteral(B, rS, rE);
-      if (hasContent) text.appendLiteral(B, contentS, contentE);
-      if (hasText) text.appendLiteral(B, textS, textE);
+      if (hasReasoning) text.appendLiteral(data, rS, rE);
+      if (hasContent) text.appendLiteral(data, this.contentS, this.contentE);
+      if (hasText) text.appendLiteral(data, this.textS, this.textE);
     }
-    if (finishS >= 0) out.finishReason = finishReasonString(finishS + 1, finishE - 1);
+    if (this.finishS >= 0) out.finishReason = this.finishReasonString();
     return true;
-  } finally {
-    // Do not keep the caller's buffer alive between events.
-    B = EMPTY_BYTES;
-    E = 0;
   }
 }
 
-const EMPTY_BYTES = new Uint8Array(0);
+const walker = new FastWalker();
 
-function finishReasonString(s: number, e: number): string {
-  const n = e - s;
-  if (n === V_STOP.length && key(s, n, V_STOP)) return 'stop';
-  if (n === V_LENGTH.length && key(s, n, V_LENGTH)) return 'length';
-  return decoder.decode(B.subarray(s, e));
+/**
+ * The fast path. Returns false (and leaves `out` and `text` untouched) when it
+ * cannot answer exactly; the caller then uses extractChunkSlow.
+ */
+export function extractChunkFast(data: Uint8Array, eventType: string, text: TextSink | null, out: ChunkInfo): boolean {
+  if (eventType === 'error') return false;
+  const answered = walker.walk(data, text, out);
+  // Do not keep the caller's buffer alive between events.
+  walker.b = EMPTY_BYTES;
+  return answered;
 }

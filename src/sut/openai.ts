@@ -189,24 +189,15 @@ class OpenAiSut implements Sut {
         resolve({ outcome: failedOutcome(issuedUs, clock.nowUs(), 'aborted', 'aborted by the run', 0), retryable: false });
         return;
       }
-      const ex = new Exchange(this, issuedUs, resolve);
-      const onAbort = () => ex.abortWith('aborted', 'aborted by the run');
-      signal.addEventListener('abort', onAbort, { once: true });
-      const remainingMs = Math.max(1, Math.ceil((deadlineUs - clock.nowUs()) / 1000));
-      const timer = setTimeout(
-        () => ex.abortWith('request_timeout', `no complete response within ${this.opts.requestTimeoutMs} ms`),
-        remainingMs,
-      );
-      ex.cleanup = () => {
-        clearTimeout(timer);
-        signal.removeEventListener('abort', onAbort);
-      };
+      const ex = new Exchange(this, issuedUs, resolve, signal);
+      ex.start(Math.max(1, Math.ceil((deadlineUs - clock.nowUs()) / 1000)));
       target.pool.dispatch(
         {
           path: target.path,
           method: 'POST',
           headers: this.headers,
           body,
+          // Backstops only: undici's own timers tick at ~1 s resolution; Exchange keeps precise ones.
           headersTimeout: this.headersTimeoutMs,
           bodyTimeout: this.opts.idleTimeoutMs,
         },
@@ -225,7 +216,6 @@ class OpenAiSut implements Sut {
  * parser; everything here runs on the hot path.
  */
 class Exchange implements Dispatcher.DispatchHandler {
-  cleanup: (() => void) | null = null;
   private controller: Dispatcher.DispatchController | null = null;
   private pendingAbort: Error | null = null;
   private settled = false;
@@ -237,16 +227,50 @@ class Exchange implements Dispatcher.DispatchHandler {
   private bodyParts: Buffer[] | null = null;
   private bodyBytes = 0;
   private lingerTimer: NodeJS.Timeout | null = null;
+  private deadlineTimer: NodeJS.Timeout | null = null;
+  private headersTimer: NodeJS.Timeout | null = null;
+  private idleTimer: NodeJS.Timeout | null = null;
+  /** real time (ms) of the last body bytes, for the idle timeout; not a measurement */
+  private lastBytesMs = 0;
   private readonly clock: Clock;
+  private readonly onAbort = () => this.abortWith('aborted', 'aborted by the run');
 
   constructor(
     private readonly sut: OpenAiSut,
     private readonly issuedUs: number,
     private readonly resolve: (a: Attempt) => void,
+    private readonly signal: AbortSignal,
   ) {
     this.clock = sut.opts.clock;
     this.rec = new StreamRecorder(sut.opts.keepText);
   }
+
+  /**
+   * Timeouts are native timers here (undici's headers/body timers run at ~1 s
+   * resolution). The idle check costs nothing per chunk: data only stamps
+   * lastBytesMs, and the timer re-arms itself for the time left.
+   */
+  start(remainingMs: number): void {
+    this.signal.addEventListener('abort', this.onAbort, { once: true });
+    const opts = this.sut.opts;
+    this.deadlineTimer = setTimeout(
+      () => this.abortWith('request_timeout', `no complete response within ${opts.requestTimeoutMs} ms`),
+      remainingMs,
+    );
+    const headersMs = opts.headersTimeoutMs ?? opts.requestTimeoutMs;
+    if (headersMs > 0 && headersMs < remainingMs) {
+      this.headersTimer = setTimeout(() => this.abortWith('headers_timeout', `no response headers within ${headersMs} ms`), headersMs);
+    }
+  }
+
+  private readonly checkIdle = (): void => {
+    this.idleTimer = null;
+    if (this.settled) return;
+    const idleMs = this.sut.opts.idleTimeoutMs;
+    const leftMs = this.lastBytesMs + idleMs - performance.now();
+    if (leftMs <= 0) this.abortWith('idle_timeout', `no bytes for ${idleMs} ms`);
+    else this.idleTimer = setTimeout(this.checkIdle, Math.ceil(leftMs));
+  };
 
   onRequestStart(controller: Dispatcher.DispatchController): void {
     this.controller = controller;
@@ -257,6 +281,15 @@ class Exchange implements Dispatcher.DispatchHandler {
     if (statusCode < 200) return; // 1xx informational
     this.status = statusCode;
     this.responseStarted = true;
+    if (this.headersTimer !== null) {
+      clearTimeout(this.headersTimer);
+      this.headersTimer = null;
+    }
+    const idleMs = this.sut.opts.idleTimeoutMs;
+    if (idleMs > 0 && !this.settled) {
+      this.lastBytesMs = performance.now();
+      this.idleTimer = setTimeout(this.checkIdle, idleMs);
+    }
     if (statusCode >= 200 && statusCode < 300) {
       const ct = headerValue(headers['content-type']).toLowerCase();
       // Go by what came back: a proxy may answer a streaming request with JSON.
@@ -269,6 +302,7 @@ class Exchange implements Dispatcher.DispatchHandler {
   onResponseData(_c: Dispatcher.DispatchController, chunk: Buffer): void {
     // Settled (after [DONE], an error event, a timeout): drain and ignore, so the connection is reused.
     if (this.settled) return;
+    this.lastBytesMs = performance.now();
     if (this.sse) {
       const rec = this.rec;
       rec.nowUs = this.clock.nowUs();
@@ -372,7 +406,10 @@ class Exchange implements Dispatcher.DispatchHandler {
   private settle(t: number, ok: boolean, error: SutOutcome['error'], retryable: boolean): void {
     if (this.settled) return;
     this.settled = true;
-    this.cleanup?.();
+    this.signal.removeEventListener('abort', this.onAbort);
+    if (this.deadlineTimer !== null) clearTimeout(this.deadlineTimer);
+    if (this.headersTimer !== null) clearTimeout(this.headersTimer);
+    if (this.idleTimer !== null) clearTimeout(this.idleTimer);
     const rec = this.rec;
     this.resolve({
       outcome: {

@@ -11,7 +11,7 @@
  * It records every request (method, path, headers, parsed body) so tests can
  * assert what the client sent.
  */
-import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import { createServer, type ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 
 export type UsagePlacement =
@@ -67,6 +67,8 @@ export interface RecordedRequest {
   /** parsed JSON body, or the raw text when it is not JSON */
   body: unknown;
   rawBody: string;
+  /** performance.now() (ms, this process) of each write of an output step, so tests can compare arrival times with send times */
+  outputWritesAtMs: number[];
 }
 
 export interface FakeServerOptions {
@@ -112,7 +114,7 @@ export async function startFakeOpenAiServer(opts: FakeServerOptions = {}): Promi
         // keep the raw text
       }
       const path = (req.url ?? '/').split('?')[0] ?? '/';
-      const rec: RecordedRequest = { method: req.method ?? 'GET', path, headers: { ...req.headers }, body, rawBody };
+      const rec: RecordedRequest = { method: req.method ?? 'GET', path, headers: { ...req.headers }, body, rawBody, outputWritesAtMs: [] };
       requests.push(rec);
       if (opts.apiKey !== undefined && req.headers.authorization !== `Bearer ${opts.apiKey}`) {
         sendJson(res, 401, { error: { message: 'Invalid API key', type: 'AuthenticationError', code: 401 } });
@@ -182,11 +184,10 @@ export async function startFakeOpenAiServer(opts: FakeServerOptions = {}): Promi
     // Schedule: absolute targets from the request's arrival.
     const targets: number[] = [];
     let tMs = Math.max(s.ttftMs ?? 0, headersAt);
-    steps.forEach((step, i) => {
-      tMs += i === 0 ? 0 : (step.delayMs ?? 0);
-      if (i === 0) tMs += step.delayMs ?? 0;
+    for (const step of steps) {
+      tMs += step.delayMs ?? 0;
       targets.push(tMs);
-    });
+    }
     const endMs = tMs;
 
     if (!stream) {
@@ -264,6 +265,7 @@ export async function startFakeOpenAiServer(opts: FakeServerOptions = {}): Promi
         const isLast = i === lastTokenStep;
         const fr = isLast && finish === 'last' ? finishReason : null;
         const withUsage = usage === 'every' || (usage === 'last' && isLast && finish !== 'separate');
+        rec.outputWritesAtMs.push(performance.now());
         res.write(chunk(choiceOf(step.tokens, step.reasoning === true, fr, s.tokenIds === true), withUsage));
       });
     });
@@ -312,5 +314,3 @@ function sendJson(res: ServerResponse, status: number, body: unknown): void {
   res.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text) });
   res.end(text);
 }
-
-export type { IncomingMessage };

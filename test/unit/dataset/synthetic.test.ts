@@ -90,7 +90,8 @@ describe.each(['llama2', 'o200k_harmony'] as const)('synthetic prompts under %s'
     const tokenizer = await loadTokenizer(name);
     const input: LengthDistribution = { kind: 'uniform', min: 5, max: 100 };
     const small = makeSyntheticLibrary({ size: 10, tokenizer, inputTokens: input, outputTokens: { kind: 'fixed', value: 5 }, seed: '3' });
-    const big = makeSyntheticLibrary({ size: 40, tokenizer, inputTokens: input, outputTokens: { kind: 'uniform', min: 1, max: 900 }, seed: '3' });
+    // past the number of lead words, where the distinct prefix needs a second word
+    const big = makeSyntheticLibrary({ size: 9000, tokenizer, inputTokens: input, outputTokens: { kind: 'uniform', min: 1, max: 900 }, seed: '3' });
     expect(big.samples.slice(0, 10).map((s) => s.prompt)).toEqual(small.samples.map((s) => s.prompt));
   });
 

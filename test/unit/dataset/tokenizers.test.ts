@@ -64,6 +64,12 @@ describe('llama2 tokenizer', () => {
     expect(a).toBe(b);
   });
 
+  it('rejects an unknown tokenizer name with a hint', async () => {
+    await expect(loadTokenizer('gpt2' as never)).rejects.toMatchObject({
+      problems: [{ where: 'dataset.tokenizer', hint: expect.stringMatching(/llama2, o200k_harmony/) }],
+    });
+  });
+
   it('rejects ids outside the vocabulary when decoding', async () => {
     const tok = await loadTokenizer('llama2');
     expect(() => tok.decode([32_000])).toThrow(RangeError);

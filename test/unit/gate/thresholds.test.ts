@@ -36,6 +36,11 @@ describe('parseThreshold: valid expressions', () => {
     ['goodput >= 5', 'goodput', '>=', 5],
     ['completed >= 1000', 'completed', '>=', 1000],
     ['completed == 1.1k', 'completed', '==', 1100],
+    // naive float scaling gets these wrong: 1.005 * 1000 = 1004.9999999999999, 8.2 * 1e6 = 8199999.999999999
+    ['completed == 1.005k', 'completed', '==', 1005],
+    ['output_tokens_per_sec >= 8.2M', 'output_tokens_per_sec', '>=', 8_200_000],
+    ['error_rate < 0.07%', 'error_rate', '<', 0.0007],
+    ['error_rate < 0.57%', 'error_rate', '<', 0.0057],
     ['failed != 0', 'failed', '!=', 0],
     ['itl.p99 < 250us', 'itl.p99', '<', 0.25],
     ['itl.p99 < 250µs', 'itl.p99', '<', 0.25],
