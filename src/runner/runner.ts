@@ -257,10 +257,19 @@ export function toRecord(
   let chunkTokens: number[] | undefined;
   if (chunks === 0) chunkTokenSource = 'none';
   else if (o.chunkTokens !== null) {
-    chunkTokenSource = 'server';
-    chunkTokens = o.chunkTokens;
+    // One token per chunk is the common case; keep the array only when it says more.
+    if (allOnes(o.chunkTokens)) chunkTokenSource = 'single';
+    else {
+      chunkTokenSource = 'server';
+      chunkTokens = o.chunkTokens;
+    }
   } else if (outputTokens === chunks) chunkTokenSource = 'single';
-  else chunkTokenSource = 'estimated';
+  else {
+    chunkTokenSource = 'estimated';
+    if (o.chunkWeights && o.chunkWeights.length === chunks && outputTokens > chunks) {
+      chunkTokens = spreadByWeight(outputTokens, o.chunkWeights);
+    }
+  }
 
   const rec: RequestRecord = {
     seq,
@@ -295,4 +304,34 @@ function sum(a: readonly number[]): number {
   let s = 0;
   for (const v of a) s += v;
   return s;
+}
+
+function allOnes(a: readonly number[]): boolean {
+  for (const v of a) if (v !== 1) return false;
+  return true;
+}
+
+/**
+ * Spread `total` tokens over chunks in proportion to their text size, at least
+ * one per chunk (a chunk that carried output carried a token), by largest
+ * remainder so the counts add up to `total` exactly. An estimate: servers that
+ * report per-chunk usage or token ids make it unnecessary.
+ */
+export function spreadByWeight(total: number, weights: readonly number[]): number[] {
+  const n = weights.length;
+  const out = new Array<number>(n).fill(1);
+  let rest = total - n;
+  if (rest <= 0) return out;
+  const wSum = weights.reduce((a, w) => a + Math.max(0, w), 0);
+  if (wSum <= 0) return out;
+  // Each chunk's share of the whole, less the one token it already has.
+  const ideal = weights.map((w) => Math.max(0, (Math.max(0, w) / wSum) * total - 1));
+  const idealSum = ideal.reduce((a, b) => a + b, 0);
+  const scaled = idealSum > 0 ? ideal.map((x) => (x / idealSum) * rest) : ideal;
+  const floors = scaled.map(Math.floor);
+  for (let i = 0; i < n; i++) out[i]! += floors[i]!;
+  rest -= floors.reduce((a, b) => a + b, 0);
+  const order = scaled.map((x, i) => [x - Math.floor(x), i] as const).sort((a, b) => b[0] - a[0] || a[1] - b[1]);
+  for (let k = 0; k < rest; k++) out[order[k % n]![1]]!++;
+  return out;
 }

@@ -31,7 +31,15 @@ export async function startEmbeddedSimulator(opts: { scenario: ResolvedScenario;
   if (!profile) {
     throw new ConfigError({ where: '--sim-profile', message: `unknown simulator profile "${name}"`, hint: `one of: ${PROFILE_NAMES.join(', ')}` });
   }
-  const handle = await startSimulator({ profile, host: '127.0.0.1', port: 0, seed: opts.scenario.seeds.schedule });
+  // Count prompts with the benchmark's real tokenizer so the usage the simulator
+  // reports (and tokbench records) is exact, not the tiny profile's chars/4.
+  const handle = await startSimulator({
+    profile,
+    host: '127.0.0.1',
+    port: 0,
+    seed: opts.scenario.seeds.schedule,
+    promptTokenizer: opts.scenario.dataset.tokenizer,
+  });
   const capacity = saturationCapacity(profile.engine, {
     inputTokens: Math.max(1, Math.round(meanOf(opts.scenario.dataset.inputTokens))),
     outputTokens: Math.max(1, Math.round(meanOf(opts.scenario.dataset.outputTokens))),

@@ -32,13 +32,15 @@ export interface SimProfile {
 
 const tiny: SimProfile = {
   name: 'tiny',
-  description: 'small and fast engine for demos and tests; about 10k output tokens/s at 256 in / 128 out',
+  description: 'small and fast engine for demos and tests; about 9.4k output tokens/s at 256 in / 128 out',
   modelName: 'tokbench-sim-tiny',
   engine: {
     maxNumSeqs: 16,
     maxBatchedTokens: 2048,
-    kvCapacityTokens: 65_536,
-    maxModelLenTokens: 8192,
+    // Generous, so any built-in scenario (GPT-OSS asks for max_tokens 10240) runs
+    // against the embedded default without context-length 400s.
+    kvCapacityTokens: 262_144,
+    maxModelLenTokens: 65_536,
     stepBaseUs: 1000,
     prefillUsPerToken: 2,
     decodeUsPerSeq: 40,
@@ -52,13 +54,14 @@ const tiny: SimProfile = {
   reference: 'none (a toy)',
 };
 
-const llama2Output: OutputLengthDistribution = { kind: 'lognormal', mean: 294, stddev: 200, min: 1, max: 1024 };
+// As tokbench's default synthetic dataset: clamped mean ~294.8, near the reference tokens_per_sample 294.45.
+const llama2Output: OutputLengthDistribution = { kind: 'lognormal', mean: 298, stddev: 209, min: 1, max: 1024 };
 
 const llama2Node: SimProfile = {
   name: 'llama2-70b-8xgpu',
   description:
     'simulated approximation of one 8-GPU node serving Llama 2 70B (aggregated as one engine); ' +
-    '~104k output tokens/s Offline at 700 in / 294 out, served 20x slower by default',
+    '~104k output tokens/s Offline at 512 in / 295 out, served 20x slower by default',
   modelName: 'meta-llama/Llama-2-70b-chat-hf',
   engine: {
     maxNumSeqs: 2048,
@@ -67,14 +70,15 @@ const llama2Node: SimProfile = {
     maxModelLenTokens: 4096,
     stepBaseUs: 6000,
     prefillUsPerToken: 1.6,
-    decodeUsPerSeq: 2.9,
+    decodeUsPerSeq: 3.9,
     tokensPerStep: 1,
     tokensPerChunk: 1,
     timeScale: 20,
     outputLength: llama2Output,
   },
   promptTokenizer: 'llama2',
-  referenceWorkload: { inputTokens: 700, outputTokens: 294 },
+  // the means of tokbench's default synthetic Llama 2 dataset (src/dataset/defaults.ts)
+  referenceWorkload: { inputTokens: 512, outputTokens: 295 },
   reference:
     'MLPerf Inference v6.0 Llama 2 70B Offline, one 8-GPU node: 101,595 (8xB200) to 115,730 (8xB300) tokens/s; 8xMI355X 103,480',
 };
@@ -83,7 +87,7 @@ const gptOssNode: SimProfile = {
   name: 'gpt-oss-120b-8xgpu',
   description:
     'simulated approximation of one 8-GPU node serving GPT-OSS-120B (aggregated as one engine); ' +
-    '~96k output tokens/s Offline at 1000 in / 1278 out, served 20x slower by default',
+    '~96k output tokens/s Offline at 1024 in / 1278 out, served 20x slower by default',
   modelName: 'openai/gpt-oss-120b',
   engine: {
     maxNumSeqs: 2048,
@@ -100,7 +104,8 @@ const gptOssNode: SimProfile = {
     outputLength: { kind: 'normal', mean: 1278, stddev: 247, min: 518, max: 3154 },
   },
   promptTokenizer: 'o200k_harmony',
-  referenceWorkload: { inputTokens: 1000, outputTokens: 1278 },
+  // the means of tokbench's default synthetic GPT-OSS dataset (src/dataset/defaults.ts)
+  referenceWorkload: { inputTokens: 1024, outputTokens: 1278 },
   reference:
     'MLPerf Inference v6.0 GPT-OSS-120B Offline, one 8-GPU node: 85,921 (8xB200) to 111,496 (8xB300) tokens/s; 8xMI355X 95,004',
 };

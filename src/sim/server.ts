@@ -347,7 +347,8 @@ class Simulator {
     const arrivalUs = this.clock.nowUs();
     this.counters.requests++;
     const text = await this.readBody(req);
-    if (typeof text !== 'string') return this.sendError(res, text);
+    // The unread rest of an oversized body would be parsed as the next request.
+    if (typeof text !== 'string') return this.sendError(res, text, { connection: 'close' });
     let json: unknown;
     try {
       json = JSON.parse(text);

@@ -122,6 +122,11 @@ export class TextSink {
     return this.len;
   }
 
+  /** literals appended so far */
+  get pieceCount(): number {
+    return this.pieces;
+  }
+
   clear(): void {
     this.len = 0;
     this.pieces = 0;

@@ -114,6 +114,12 @@ class OpenAiSut implements Sut {
   private readonly headersTimeoutMs: number;
   private rr = 0;
   readonly redact: (s: string) => string;
+  /**
+   * In-flight exchanges per abort signal. The runner shares one signal across
+   * thousands of requests: one listener per signal instead of one per request
+   * (EventTarget listeners are slow to add and Node warns past 10).
+   */
+  private readonly inflight = new WeakMap<AbortSignal, Set<Exchange>>();
 
   constructor(readonly opts: OpenAiSutOptions) {
     if (opts.endpoints.length === 0) throw new Error('createOpenAiSut: no endpoints');
@@ -190,6 +196,7 @@ class OpenAiSut implements Sut {
         return;
       }
       const ex = new Exchange(this, issuedUs, resolve, signal);
+      this.watch(signal, ex);
       ex.start(Math.max(1, Math.ceil((deadlineUs - clock.nowUs()) / 1000)));
       target.pool.dispatch(
         {
@@ -204,6 +211,27 @@ class OpenAiSut implements Sut {
         ex,
       );
     });
+  }
+
+  private watch(signal: AbortSignal, ex: Exchange): void {
+    let set = this.inflight.get(signal);
+    if (set === undefined) {
+      const exchanges = new Set<Exchange>();
+      set = exchanges;
+      this.inflight.set(signal, exchanges);
+      signal.addEventListener(
+        'abort',
+        () => {
+          for (const e of [...exchanges]) e.abortWith('aborted', 'aborted by the run');
+        },
+        { once: true },
+      );
+    }
+    set.add(ex);
+  }
+
+  unwatch(signal: AbortSignal, ex: Exchange): void {
+    this.inflight.get(signal)?.delete(ex);
   }
 
   async close(): Promise<void> {
@@ -233,7 +261,6 @@ class Exchange implements Dispatcher.DispatchHandler {
   /** real time (ms) of the last body bytes, for the idle timeout; not a measurement */
   private lastBytesMs = 0;
   private readonly clock: Clock;
-  private readonly onAbort = () => this.abortWith('aborted', 'aborted by the run');
 
   constructor(
     private readonly sut: OpenAiSut,
@@ -251,7 +278,6 @@ class Exchange implements Dispatcher.DispatchHandler {
    * lastBytesMs, and the timer re-arms itself for the time left.
    */
   start(remainingMs: number): void {
-    this.signal.addEventListener('abort', this.onAbort, { once: true });
     const opts = this.sut.opts;
     this.deadlineTimer = setTimeout(
       () => this.abortWith('request_timeout', `no complete response within ${opts.requestTimeoutMs} ms`),
@@ -406,18 +432,20 @@ class Exchange implements Dispatcher.DispatchHandler {
   private settle(t: number, ok: boolean, error: SutOutcome['error'], retryable: boolean): void {
     if (this.settled) return;
     this.settled = true;
-    this.signal.removeEventListener('abort', this.onAbort);
+    this.sut.unwatch(this.signal, this);
     if (this.deadlineTimer !== null) clearTimeout(this.deadlineTimer);
     if (this.headersTimer !== null) clearTimeout(this.headersTimer);
     if (this.idleTimer !== null) clearTimeout(this.idleTimer);
     const rec = this.rec;
+    const chunkTokens = rec.chunkTokens();
     this.resolve({
       outcome: {
         issuedUs: this.issuedUs,
         firstTokenUs: rec.firstTokenUs,
         completedUs: t,
         chunkTimesUs: rec.chunkTimesUs,
-        chunkTokens: rec.chunkTokens(),
+        chunkTokens,
+        chunkWeights: chunkTokens === null ? rec.chunkTextWeights() : null,
         usagePromptTokens: rec.usagePromptTokens,
         usageCompletionTokens: rec.usageCompletionTokens,
         text: rec.textOrNull(),

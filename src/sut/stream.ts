@@ -26,6 +26,9 @@ export class StreamRecorder implements SseSink {
   private readonly chunkIds: number[] = [];
   /** usage.completion_tokens carried by each output chunk, -1 when none (continuous usage gives them all) */
   private readonly chunkUsage: number[] = [];
+  /** text bytes collected up to and including each output chunk, -1 once text is no longer kept */
+  private readonly chunkTextEnd: number[] = [];
+  private readonly chunkTextPieces: number[] = [];
   usagePromptTokens = -1;
   usageCompletionTokens = -1;
   finishReason: string | null = null;
@@ -66,6 +69,10 @@ export class StreamRecorder implements SseSink {
       case 'data':
         break;
     }
+    // Read before usage may drop the text: the per-chunk text sizes weigh the
+    // estimate of tokens per chunk when the server does not say.
+    const textEnd = this.text === null ? -1 : this.text.byteLength;
+    const textPieces = this.text === null ? -1 : this.text.pieceCount;
     if (info.hasUsage) {
       // Any chunk may carry usage (TGI 2.x: last content chunk; llama.cpp b6097: finish chunk; others: a
       // `choices: []` chunk; continuous usage: every chunk). The last one seen wins.
@@ -81,6 +88,8 @@ export class StreamRecorder implements SseSink {
       this.chunkTimesUs.push(t);
       this.chunkIds.push(info.tokenIdsCount);
       this.chunkUsage.push(info.hasUsage ? info.usageCompletionTokens : -1);
+      this.chunkTextEnd.push(textEnd);
+      this.chunkTextPieces.push(textPieces);
     }
     if (info.finishReason !== null) this.finishReason = info.finishReason;
   }
@@ -112,6 +121,30 @@ export class StreamRecorder implements SseSink {
       const cum = this.chunkUsage[i]!;
       out[i] = cum > prev ? cum - prev : 0;
       if (cum > prev) prev = cum;
+    }
+    return out;
+  }
+
+  /**
+   * Bytes of output text per output chunk (JSON string literals without their
+   * quotes and separators), or null when the text was not kept for every chunk.
+   * Only a weight for estimating tokens per chunk; never a token count.
+   */
+  chunkTextWeights(): number[] | null {
+    const n = this.chunkTimesUs.length;
+    if (n === 0) return null;
+    const out = new Array<number>(n);
+    let prevEnd = 0;
+    let prevPieces = 0;
+    for (let i = 0; i < n; i++) {
+      const end = this.chunkTextEnd[i]!;
+      const pieces = this.chunkTextPieces[i]!;
+      if (end < 0) return null;
+      // each piece adds two quotes, and each piece after the first a comma
+      const overhead = (pieces - prevPieces) * 3 - (prevPieces === 0 && pieces > 0 ? 1 : 0);
+      out[i] = Math.max(0, end - prevEnd - overhead);
+      prevEnd = end;
+      prevPieces = pieces;
     }
     return out;
   }

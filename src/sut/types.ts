@@ -50,6 +50,11 @@ export interface SutOutcome {
    * server did not say (no continuous usage, no token ids).
    */
   chunkTokens: number[] | null;
+  /**
+   * Output text bytes per chunk of chunkTimesUs, when chunkTokens is null and
+   * the text was seen: weights for estimating tokens per chunk (never counts).
+   */
+  chunkWeights?: number[] | null;
   /** prompt tokens per the server's usage; -1 when the server gave none */
   usagePromptTokens: number;
   /** completion tokens per the server's usage; -1 when the server gave none */

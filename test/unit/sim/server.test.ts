@@ -28,7 +28,7 @@ describe('side endpoints', () => {
     const models = (await (await fetch(`${sim.url}/v1/models`)).json()) as { object: string; data: Record<string, unknown>[] };
     expect(models.object).toBe('list');
     expect(models.data).toHaveLength(1);
-    expect(models.data[0]).toMatchObject({ id: 'tokbench-sim-tiny', object: 'model', owned_by: 'vllm', root: 'tokbench-sim-tiny', max_model_len: 8192 });
+    expect(models.data[0]).toMatchObject({ id: 'tokbench-sim-tiny', object: 'model', owned_by: 'vllm', root: 'tokbench-sim-tiny', max_model_len: 65536 });
     expect((await fetch(`${sim.url}/health`)).status).toBe(200);
     expect((await fetch(`${sim.url}/nope`)).status).toBe(404);
     expect((await fetch(`${sim.url}/v1/completions`)).status).toBe(405);
@@ -168,9 +168,13 @@ describe('errors', () => {
   });
 
   it('400 when prompt + max_tokens exceed the context length', async () => {
-    const ids = Array.from({ length: 8000 }, () => 5);
-    const msg = await expectError(await postJson(`${sim.url}/v1/completions`, { prompt: ids, max_tokens: 500 }), 400, 'BadRequestError', 'max_tokens');
-    expect(msg).toContain('maximum context length is 8192 tokens');
+    const ids = Array.from({ length: 65_000 }, () => 5);
+    const msg = await expectError(await postJson(`${sim.url}/v1/completions`, { prompt: ids, max_tokens: 10_240 }), 400, 'BadRequestError', 'max_tokens');
+    expect(msg).toContain('maximum context length is 65536 tokens');
+    expect(msg).toContain('(10240 > 65536 - 65000)');
+    // the whole context taken by the prompt
+    const big = Array.from({ length: 65_536 }, () => 5);
+    await expectError(await postJson(`${sim.url}/v1/completions`, { prompt: big, max_tokens: 1 }), 400, 'BadRequestError', 'input_tokens');
   });
 
   it('startSimulator rejects bad options with a ConfigError naming each', async () => {

@@ -293,6 +293,22 @@ describe('errors', () => {
     expect(o.chunkTimesUs).toHaveLength(1);
     expect(ms(o.completedUs - o.issuedUs)).toBeLessThan(500);
   });
+
+  it('one shared signal aborts every request, queued in the pool or in flight, without listener warnings', async () => {
+    server.setScript({ steps: [{ tokens: 1 }, { delayMs: 60_000, tokens: 1 }] });
+    const sut = makeSut({}, { connectionsPerEndpoint: 2 });
+    const warnings: string[] = [];
+    const onWarning = (w: Error) => warnings.push(w.name);
+    process.on('warning', onWarning);
+    const ac = new AbortController();
+    const all = Array.from({ length: 20 }, (_, seq) => sut.issue({ seq, sample: sample(), endpointIndex: 0, maxTokens: 4 }, ac.signal));
+    setTimeout(() => ac.abort(), 50);
+    const outcomes = await Promise.all(all);
+    process.off('warning', onWarning);
+    expect(outcomes.map((o) => o.error?.kind)).toEqual(Array(20).fill('aborted'));
+    expect(warnings).toEqual([]);
+    expect(server.completionRequests.length).toBe(2); // queued ones were never sent
+  });
 });
 
 describe('retries', () => {
@@ -308,6 +324,15 @@ describe('retries', () => {
     server.setScript(flaky(1, 429));
     o = await makeSut().issue({ seq: 0, sample: sample(), endpointIndex: 0, maxTokens: 4 }, new AbortController().signal);
     expect(o).toMatchObject({ ok: false, retries: 0, error: { kind: 'http_429' } });
+  });
+
+  it('retries connect errors too, within the request deadline', async () => {
+    const port = await freePort();
+    const o = await makeSut({}, { retries: 2 }, `http://127.0.0.1:${port}`).issue(
+      { seq: 0, sample: sample(), endpointIndex: 0, maxTokens: 4 },
+      new AbortController().signal,
+    );
+    expect(o).toMatchObject({ ok: false, retries: 2, error: { kind: 'connect' } });
   });
 
   it('never retries a 400', async () => {

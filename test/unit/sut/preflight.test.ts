@@ -1,5 +1,5 @@
 import { createServer as createHttpsServer } from 'node:https';
-import { createServer as createNetServer, type AddressInfo } from 'node:net';
+import { createServer as createNetServer, type AddressInfo, type Socket } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { EndpointError } from '../../../src/errors.js';
 import { preflight, type PreflightOptions } from '../../../src/sut/preflight.js';
@@ -107,14 +107,17 @@ describe('preflight', () => {
     expect(e.message).toMatch(/unreachable: .*ECONNREFUSED/);
     expect(e.hint).toBe('is the server running? check host and port');
 
-    const silent = createNetServer(() => undefined); // accepts, never answers
+    const held: Socket[] = [];
+    const silent = createNetServer((sock) => held.push(sock)); // accepts, never answers
     await new Promise<void>((r) => silent.listen(0, '127.0.0.1', r));
-    cleanups.push(() => new Promise((r) => silent.close(() => r())));
+    cleanups.push(async () => {
+      for (const sock of held) sock.destroy();
+      await new Promise<void>((r) => silent.close(() => r()));
+    });
     const t0 = Date.now();
     e = await failure(preflight([spec(`http://127.0.0.1:${(silent.address() as AddressInfo).port}`)], opts({ timeoutMs: 200 })));
     expect(e.message).toContain('no answer to GET /v1/models within 200 ms');
     expect(Date.now() - t0).toBeLessThan(1_500);
-    silent.close();
   });
 
   it('TLS: an unknown CA hints --ca-cert/--insecure; both work; https to a plain server hints http://', async () => {
