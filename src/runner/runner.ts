@@ -322,10 +322,15 @@ export function spreadByWeight(total: number, weights: readonly number[]): numbe
   const out = new Array<number>(n).fill(1);
   let rest = total - n;
   if (rest <= 0) return out;
-  const wSum = weights.reduce((a, w) => a + Math.max(0, w), 0);
-  if (wSum <= 0) return out;
+  let w = weights.map((x) => Math.max(0, x));
+  let wSum = w.reduce((a, b) => a + b, 0);
+  if (wSum <= 0) {
+    // No text to go by (e.g. token ids only): spread evenly.
+    w = w.map(() => 1);
+    wSum = n;
+  }
   // Each chunk's share of the whole, less the one token it already has.
-  const ideal = weights.map((w) => Math.max(0, (Math.max(0, w) / wSum) * total - 1));
+  const ideal = w.map((x) => Math.max(0, (x / wSum) * total - 1));
   const idealSum = ideal.reduce((a, b) => a + b, 0);
   const scaled = idealSum > 0 ? ideal.map((x) => (x / idealSum) * rest) : ideal;
   const floors = scaled.map(Math.floor);
