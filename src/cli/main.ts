@@ -12,6 +12,7 @@ import { checkCommand } from './check.js';
 import { compareCommand } from './compare.js';
 import { scenariosCommand } from './scenarios.js';
 import { reportCommand } from './report.js';
+import { mergeCommand } from './merge.js';
 import { TOKBENCH_VERSION } from '../version.js';
 
 export async function main(argv: readonly string[], io: CliIo): Promise<number> {
@@ -33,6 +34,7 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
   program.addCommand(checkCommand(io, setExitCode));
   program.addCommand(compareCommand(io, setExitCode));
   program.addCommand(reportCommand(io, setExitCode));
+  program.addCommand(mergeCommand(io, setExitCode));
   program.addCommand(scenariosCommand(io));
   for (const cmd of program.commands) {
     cmd.exitOverride();

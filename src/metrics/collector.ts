@@ -47,6 +47,8 @@ export interface Counters {
   outputTokens: number;
   /** output tokens received by requests that then failed */
   partialOutputTokens: number;
+  /** HTTP retries made (opt-in --retries), over completed and failed requests */
+  retries: number;
   /** failed requests by ErrorKind (`other` when a failed record carries no error) */
   errors: Record<string, number>;
   /** completed requests by where their token counts came from */
@@ -124,6 +126,7 @@ class EndpointState {
   inputTokens = 0;
   outputTokens = 0;
   partialOutputTokens = 0;
+  retries = 0;
   readonly errors: Record<string, number> = {};
   readonly tokenCountSources: Partial<Record<TokenCountSource, number>> = {};
   readonly chunkTokenSources: Partial<Record<ChunkTokenSource, number>> = {};
@@ -136,6 +139,7 @@ class EndpointState {
       inputTokens: this.inputTokens,
       outputTokens: this.outputTokens,
       partialOutputTokens: this.partialOutputTokens,
+      retries: this.retries,
       errors: { ...this.errors },
       tokenCountSources: { ...this.tokenCountSources },
       chunkTokenSources: { ...this.chunkTokenSources },
@@ -224,6 +228,7 @@ export class MetricsCollector {
 
     recordUs(h.issueDelayUs, rec.issuedUs - scheduledUs);
     this.secIssued.add(rec.issuedUs, 1);
+    if (rec.retries > 0) e.retries += rec.retries;
 
     if (!rec.ok) {
       e.failed++;
@@ -309,6 +314,7 @@ export class MetricsCollector {
       total.inputTokens += c.inputTokens;
       total.outputTokens += c.outputTokens;
       total.partialOutputTokens += c.partialOutputTokens;
+      total.retries += c.retries;
       addCounts(total.errors, c.errors);
       addCounts(total.tokenCountSources, c.tokenCountSources);
       addCounts(total.chunkTokenSources, c.chunkTokenSources);

@@ -36,6 +36,8 @@ export interface SummaryCounters {
   inputTokens: number;
   outputTokens: number;
   partialOutputTokens: number;
+  /** HTTP retries made (--retries); absent counts as 0 */
+  retries?: number;
   /** the throughput window (for a merge: the caller's choice, e.g. the longest shard window on a shared t = 0) */
   durationMs: number;
   throughputWindow: ThroughputWindow;
@@ -59,6 +61,7 @@ export function summaryFromHistograms(histograms: HistogramSet, c: SummaryCounte
     inputTokens: c.inputTokens,
     outputTokens: c.outputTokens,
     partialOutputTokens: c.partialOutputTokens,
+    retries: c.retries ?? 0,
     durationMs: c.durationMs,
     throughputWindow: c.throughputWindow,
     outputTokensPerSecond: rate(c.outputTokens),

@@ -44,6 +44,8 @@ export interface SummaryCore {
   outputTokens: number;
   /** output tokens received by requests that then failed, reported apart */
   partialOutputTokens: number;
+  /** HTTP retries made, over all requests (only with --retries N: tokbench never retries silently); always written, optional only for older results */
+  retries?: number;
   /** the throughput window, ms (see docs/metrics.md per scenario) */
   durationMs: number;
   /**
@@ -80,6 +82,10 @@ export interface Summary extends SummaryCore {
     outputTokensPerSecond: number;
     requestsPerSecond: number;
   } | null;
+  /** energy over the throughput window from scraped GPU power (telemetry.energy has how); absent without GPU telemetry */
+  energyJoules?: number;
+  /** output tokens per joule of GPU energy; absent without GPU telemetry */
+  outputTokensPerJoule?: number;
 }
 
 export interface EndpointSummary extends SummaryCore {
@@ -165,4 +171,158 @@ export interface ResultJson {
   };
   timeSeries: TimeBucket[];
   tags: Record<string, string>;
+  /** server telemetry scraped from Prometheus endpoints during the run (--scrape); absent when nothing was scraped */
+  telemetry?: Telemetry;
+  /** a bounded sample of per-request points (TTFT against scheduled time); absent in results from older versions */
+  requestSample?: RequestSample;
+  /** figures of the endpoints grouped by label (one entry per label key and value); absent when no endpoint has labels */
+  perLabel?: LabelSummary[];
+  /** scaling efficiency against a single-node baseline result (--baseline) */
+  scaling?: ScalingEfficiency;
+  /** MLPerf-style system description (--system FILE), verbatim */
+  system?: Record<string, unknown>;
+  /** where t = 0 is on the wall clock, so shards can be aligned by `merge` */
+  clock?: RunClock;
+  /** how the client ran: worker threads, host */
+  client?: { workers: number; hostname: string };
+  /** set by `tokbench merge`: the shards this result was merged from */
+  mergedFrom?: MergedShard[];
+}
+
+/** One label value's endpoints taken together (e.g. every endpoint with gpu=MI355X). */
+export interface LabelSummary extends SummaryCore {
+  label: string;
+  value: string;
+  /** urls of the endpoints in the group */
+  endpoints: string[];
+}
+
+export interface ScalingEfficiency {
+  /** the baseline result.json, as given */
+  baselineFile: string;
+  /** the baseline's summary.outputTokensPerSecond (one node) */
+  baselineOutputTokensPerSecond: number;
+  /** endpoints of this run (N) */
+  endpoints: number;
+  /** summary.outputTokensPerSecond / (N × baseline) */
+  efficiency: number;
+  perEndpoint: { url: string; outputTokensPerSecond: number; efficiency: number }[];
+  perLabel: { label: string; value: string; endpoints: number; outputTokensPerSecond: number; efficiency: number }[];
+  /** differences between this run and the baseline that make the comparison weaker */
+  warnings: string[];
+}
+
+export interface RunClock {
+  /** wall-clock epoch µs of t = 0 (performance.timeOrigin + performance.now(), or the --start-at time) */
+  t0EpochUs: number;
+  /** --start-at as epoch µs; null when not given */
+  startAtEpochUs: number | null;
+}
+
+export interface MergedShard {
+  index: number;
+  count: number;
+  /** the shard's --out directory, as given to merge */
+  dir: string;
+  hostname: string | null;
+  /** µs the shard's t = 0 lies after the merged t = 0 */
+  offsetUs: number;
+  issued: number;
+  completed: number;
+  failed: number;
+  outputTokensPerSecond: number;
+}
+
+/** One scraped series: a gauge as read, or a counter turned into a per-second rate between scrapes. */
+export interface TelemetrySeries {
+  /** the metric name as exposed, e.g. `vllm:num_requests_running`, `DCGM_FI_DEV_POWER_USAGE` */
+  name: string;
+  labels: Record<string, string>;
+  /** index into telemetry.sources */
+  source: number;
+  /** `gauge`: the value as read; `rate`: a counter's increase per second between two scrapes */
+  kind: 'gauge' | 'rate';
+  /** unit of the stored values, e.g. `W`, `%`, `tok/s`, `requests`, `fraction` */
+  unit?: string;
+  /** a human name for plots, e.g. `running requests` */
+  title?: string;
+  /** [ms from the run's t = 0 (negative before it, e.g. warm-up), value] */
+  points: [number, number][];
+}
+
+export interface TelemetrySource {
+  url: string;
+  /** scraped automatically (the embedded simulator), not named by --scrape */
+  auto?: boolean;
+  /** scrapes that returned a parsable body */
+  ok: number;
+  /** scrapes that failed (connect, timeout, HTTP status, too large, unparsable) */
+  errors: number;
+  /** failures by kind: connect, timeout, http_<status>, too_large, parse */
+  errorKinds?: Record<string, number>;
+  lastError?: string;
+}
+
+/** Energy over the throughput window from GPU power telemetry (docs/reports.md). */
+export interface TelemetryEnergy {
+  joules: number;
+  /** the throughput window it covers: [0, summary.durationMs] */
+  windowMs: number;
+  /** summary.outputTokens / joules */
+  outputTokensPerJoule: number;
+  averagePowerW: number;
+  /** `energyCounter`: difference of an energy counter; `power`: ∫ power dt (trapezoids) */
+  method: 'energyCounter' | 'power';
+  /** the metric used, e.g. DCGM_FI_DEV_POWER_USAGE */
+  metric: string;
+  /** distinct GPUs (series) summed */
+  gpus: number;
+}
+
+export interface Telemetry {
+  /** scrape interval, ms */
+  intervalMs: number;
+  /** every metric was kept (--scrape-all), not only the known set */
+  all: boolean;
+  sources: TelemetrySource[];
+  series: TelemetrySeries[];
+  /** null when no GPU power or energy metric was scraped over the window */
+  energy: TelemetryEnergy | null;
+}
+
+/**
+ * A deterministic, bounded sample of measured queries (at most `max` points,
+ * chosen by a hash of seq, so every part of the run is represented and shards
+ * sample alike), sorted by scheduled time. Times in ms from the run's t = 0.
+ */
+export interface RequestSample {
+  /** measured queries seen */
+  seen: number;
+  /** the bound on points kept */
+  max: number;
+  scheduledMs: number[];
+  /** null: failed or no first token */
+  ttftMs: (number | null)[];
+  /** null: failed */
+  e2eMs: (number | null)[];
+  endpoint: number[];
+}
+
+/** One load level of a QPS sweep (`tokbench find-peak`). */
+export interface FindPeakPoint {
+  qps: number;
+  outputTokensPerSecond: number;
+  ttftP99Ms: number | null;
+  tpotP99Ms: number | null;
+  /** met the scenario's latency constraints (and validity, as find-peak judges it) */
+  valid: boolean;
+}
+
+/** What the HTML report needs of a find-peak result: its curve (extra fields are ignored). */
+export interface FindPeakResult {
+  kind?: 'find-peak';
+  /** the highest valid QPS found, when known */
+  peakQps?: number | null;
+  scenario?: { name?: string; benchmark?: string; scenario?: string; constraints?: { ttftP99Ms: number | null; tpotP99Ms: number | null } };
+  curve: FindPeakPoint[];
 }

@@ -164,6 +164,7 @@ const CORE_NUMBERS = [
   'inputTokens',
   'outputTokens',
   'partialOutputTokens',
+  'retries',
   'durationMs',
   'outputTokensPerSecond',
   'totalTokensPerSecond',
@@ -174,6 +175,7 @@ function checkCore(c: Checker, o: Record<string, Json>, path: string, window: st
   // fields that joined schema 1 after DESIGN.md §4's minimum: fill rather than reject
   if (o.issued === undefined) o.issued = (Number(o.completed) || 0) + (Number(o.failed) || 0);
   if (o.partialOutputTokens === undefined) o.partialOutputTokens = 0;
+  if (o.retries === undefined) o.retries = 0;
   if (o.goodputCompleted === undefined) o.goodputCompleted = null;
   if (o.chunkTokenSources === undefined) o.chunkTokenSources = {};
   if (o.throughputWindow === undefined) o.throughputWindow = window;

@@ -148,6 +148,9 @@ export function renderTerminal(result: ResultJson, opts: TerminalOptions): strin
   if (s.partialOutputTokens > 0) {
     out.push(flat('', c.dim(`${formatCount(s.partialOutputTokens)} output tokens of failed requests not counted in throughput`)));
   }
+  if ((s.retries ?? 0) > 0) {
+    out.push(flat('', c.yellow(`${formatCount(s.retries ?? 0)} HTTP retries (--retries): latency counts from the first attempt`)));
+  }
   out.push('');
 
   // ---- validity ----

@@ -137,21 +137,30 @@ export async function runSchedule(opts: RunnerOptions): Promise<RunOutcome> {
   let issued = 0;
   const closed = schedule.pattern === 'closed';
   const timed = schedule.pattern === 'poisson';
+  // Issuing stops at the interrupt or at maxDuration, even while waiting for a
+  // free slot: against a server that never answers, no slot ever frees.
+  const issueStop = new AbortController();
+  setMaxListeners(0, issueStop.signal);
+  const stopIssuing = () => issueStop.abort(new Error('issuing stopped'));
+  opts.interrupt.addEventListener('abort', stopIssuing, { once: true });
+  if (opts.interrupt.aborted) stopIssuing();
+  const maxDurationTimer = new AbortController();
+  if (maxDurationUs !== Infinity) void clock.sleepUntil(startUs + maxDurationUs, maxDurationTimer.signal).then(stopIssuing, noop);
 
   for (let i = 0; i < schedule.length; i++) {
-    if (opts.interrupt.aborted) break;
+    if (issueStop.signal.aborted) break;
     const scheduledRel = schedule.scheduledAtUs[i]!;
     if (timed) {
       if (scheduledRel >= maxDurationUs) break;
       try {
-        await clock.sleepUntil(startUs + scheduledRel, opts.interrupt);
+        await clock.sleepUntil(startUs + scheduledRel, issueStop.signal);
       } catch {
         break;
       }
     } else if (clock.nowUs() - startUs >= maxDurationUs) break;
     if (sem) {
       try {
-        await sem.acquire(opts.interrupt);
+        await sem.acquire(issueStop.signal);
       } catch {
         break;
       }
@@ -161,6 +170,8 @@ export async function runSchedule(opts: RunnerOptions): Promise<RunOutcome> {
     issue(schedule.seq[i]!, schedule.sampleIndex[i]!, sched, false, sem ? () => sem.release() : noop);
     issued++;
   }
+  maxDurationTimer.abort();
+  opts.interrupt.removeEventListener('abort', stopIssuing);
 
   // Drain: wait for what is in flight, bounded by the drain timeout (or the
   // interrupt grace), then abort the rest so the run always ends.

@@ -17,19 +17,23 @@ export class Semaphore {
       return Promise.resolve();
     }
     return new Promise((resolve, reject) => {
-      const waiter = { resolve, reject };
-      this.waiters.push(waiter);
-      signal?.addEventListener(
-        'abort',
-        () => {
-          const i = this.waiters.indexOf(waiter, this.head);
-          if (i >= 0) {
-            this.waiters.splice(i, 1);
-            reject(signal.reason);
-          }
+      const onAbort = () => {
+        const i = this.waiters.indexOf(waiter, this.head);
+        if (i >= 0) {
+          this.waiters.splice(i, 1);
+          reject(signal!.reason);
+        }
+      };
+      // The listener goes when the slot is granted: one signal serves every acquire of a long run.
+      const waiter = {
+        resolve: () => {
+          signal?.removeEventListener('abort', onAbort);
+          resolve();
         },
-        { once: true },
-      );
+        reject,
+      };
+      this.waiters.push(waiter);
+      signal?.addEventListener('abort', onAbort, { once: true });
     });
   }
   release(): void {

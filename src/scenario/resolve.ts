@@ -454,11 +454,12 @@ function build(layers: Layers, name: string, problems: Problem[], fileWhere: str
   const check = (ok: boolean, path: string, message: string, hint?: string) => {
     if (!ok) problems.push(hint === undefined ? { where: where(path), message } : { where: where(path), message, hint });
   };
-  const num = (path: string, { min = -Infinity, int = false, gt = false, nullable = false } = {}) => {
+  const num = (path: string, { min = -Infinity, int = false, gt = false, nullable = false, hint = '' } = {}) => {
     const v = g<unknown>(path);
     if (v === null && nullable) return;
     const ok = typeof v === 'number' && Number.isFinite(v) && (gt ? v > min : v >= min) && (!int || Number.isInteger(v));
-    check(ok, path, `must be ${int ? 'an integer' : 'a number'} ${gt ? '>' : '≥'} ${min}, got ${JSON.stringify(v)}`);
+    const unit = /Ms$/.test(path) ? ' (milliseconds in a file; 600s, 10m, 1500ms on the command line)' : '';
+    check(ok, path, `must be ${int ? 'an integer' : 'a number'} ${gt ? '>' : '≥'} ${min}, got ${JSON.stringify(v)}`, hint || `give ${int ? 'an integer' : 'a number'} ${gt ? 'above' : 'at least'} ${min}${unit}`);
   };
   const oneOf = (path: string, options: readonly string[]) => {
     const v = g<unknown>(path);
@@ -470,9 +471,9 @@ function build(layers: Layers, name: string, problems: Problem[], fileWhere: str
   oneOf('benchmark', ['llama2-70b', 'gpt-oss-120b', 'custom']);
   oneOf('scenario', ['offline', 'server', 'interactive']);
   oneOf('load.pattern', ['offline', 'poisson', 'closed']);
-  num('load.targetQps', { min: 0, gt: true, nullable: true });
+  num('load.targetQps', { min: 0, gt: true, nullable: true, hint: 'a rate in queries per second, e.g. 10 or 2.5' });
   num('load.burstiness', { min: 0, gt: true });
-  num('load.maxConcurrency', { min: 1, int: true, nullable: true });
+  num('load.maxConcurrency', { min: 1, int: true, nullable: true, hint: 'at least one request in flight, e.g. 64; leave it out for no bound' });
   num('run.minDurationMs', { min: 0 });
   num('run.maxDurationMs', { min: 0 });
   num('run.minQueryCount', { min: 0, int: true });

@@ -69,3 +69,43 @@ export async function runMain(args: string[], opts: { cwd?: string; env?: NodeJS
   const code = await main(args, io);
   return { code, stdout: out, stderr: err };
 }
+
+export interface ServeProcess {
+  url: string;
+  stderr: () => string;
+  close(): Promise<void>;
+}
+
+/** `tokbench serve` in its own process (as a real server would be), on an ephemeral loopback port. */
+export function spawnServe(args: string[], timeoutMs = 15_000): Promise<ServeProcess> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [BIN, 'serve', '--port', '0', ...args], { stdio: ['ignore', 'ignore', 'pipe'], env: { ...process.env, NO_COLOR: '1' } });
+    let stderr = '';
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL');
+      reject(new Error(`tokbench serve did not start: ${stderr}`));
+    }, timeoutMs);
+    child.stderr.on('data', (d: Buffer) => {
+      stderr += d.toString();
+      const m = /listening on (http:\/\/\S+)/.exec(stderr);
+      if (m) {
+        clearTimeout(timer);
+        resolve({
+          url: m[1]!,
+          stderr: () => stderr,
+          close: () =>
+            new Promise<void>((done) => {
+              if (child.exitCode !== null) return done();
+              child.once('exit', () => done());
+              child.kill('SIGTERM');
+              setTimeout(() => child.kill('SIGKILL'), 3000).unref();
+            }),
+        });
+      }
+    });
+    child.once('exit', (code) => {
+      clearTimeout(timer);
+      reject(new Error(`tokbench serve exited (${code}): ${stderr}`));
+    });
+  });
+}

@@ -23,9 +23,10 @@ describe('generated text', () => {
 });
 
 describe('prompt token counting', () => {
-  it('uses the real vocabularies when asked', async () => {
+  it('uses the real vocabularies when asked, counting BOS as a server’s usage does', async () => {
     const text = 'The quick brown fox jumps over the lazy dog.';
-    expect((await loadTokenCounter('llama2'))(text)).toBe(llama.encode(text, false, true).length);
+    // llama.encode with BOS: what vLLM reports as prompt_tokens for a text prompt
+    expect((await loadTokenCounter('llama2'))(text)).toBe(llama.encode(text, true, true).length);
     expect((await loadTokenCounter('o200k_harmony'))(text)).toBe(o200k(text).length);
     // harmony control strings in user text count as text, not as a crash
     expect((await loadTokenCounter('o200k_harmony'))('<|start|>x')).toBeGreaterThan(1);

@@ -1,0 +1,219 @@
+/**
+ * The zero-cost server of one benchmark case, run as a child process of the
+ * case (bench/child.ts) so its CPU is not the client's: a tiny node:http
+ * server on loopback that answers every request with pre-rendered SSE bytes in
+ * vLLM's shape. It never parses JSON on the hot path except in `planted` mode,
+ * where it reads the prompt to know which request it answers.
+ *
+ * Modes (one per server; the config comes as JSON in argv[2]):
+ * - burst:   the whole response (role chunk, N one-token events, usage, [DONE]) in one write
+ * - paced:   one event per socket write, `gapMs` apart, driven by one shared timer tick
+ * - instant: a tiny stream (role, one token with finish_reason, usage, [DONE]) in one write
+ * - planted: first token after `ttftMs`, then one event every `gapMs` (per request, from a
+ *            seeded spread); the server stamps each write's real time (µs, its own monotonic
+ *            clock) and returns the stamps over IPC at the end: the truth the client is checked against
+ *
+ * Protocol (IPC): the child sends {type:'ready', port}; the parent may send
+ * {type:'stamps'} (answered with {type:'stamps', stamps}) and {type:'exit'}.
+ * The server exits on its own when its parent goes away.
+ */
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+
+export type ServerMode = 'burst' | 'paced' | 'instant' | 'planted';
+export type ApiShape = 'chat' | 'completions';
+
+export interface ServerConfig {
+  mode: ServerMode;
+  api: ApiShape;
+  /** output tokens per response (one token per event) */
+  tokens: number;
+  /** paced: gap between events, ms */
+  gapMs?: number;
+  /** planted: TTFT range [min, max] ms and gap range [min, max] ms, chosen per request by its prompt index */
+  ttftMs?: [number, number];
+  gapRangeMs?: [number, number];
+}
+
+/** Server-side truth for one planted request, µs on the server's clock. */
+export interface PlantedStamps {
+  /** prompt index (the client's sampleIndex) */
+  id: number;
+  /** request fully received */
+  receivedUs: number;
+  /** write time of each output event, in order */
+  writesUs: number[];
+}
+
+const MODEL = 'meta-llama/Llama-2-70b-chat-hf';
+const CREATED = 1_700_000_000;
+/** words the tokens are drawn from: short ASCII, like a real detokenizer's output */
+const WORDS = [' the', ' of', ' and', ' to', ' in', ' a', ' is', ' that', ' for', ' it', ' with', ' as', ' was', ' on', ' be', ' at'];
+
+/** vLLM 0.x OpenAI server chunk shapes (serving_chat.py / serving_completion.py). */
+export function renderEvents(api: ApiShape, tokens: number, requestId: string): { head: string; events: string[]; tail: string } {
+  const events: string[] = [];
+  if (api === 'chat') {
+    const pre = `data: {"id":"chatcmpl-${requestId}","object":"chat.completion.chunk","created":${CREATED},"model":"${MODEL}","choices":[{"index":0,`;
+    const head = `${pre}"delta":{"role":"assistant","content":""},"logprobs":null,"finish_reason":null}]}\n\n`;
+    for (let i = 0; i < tokens; i++) {
+      const fin = i === tokens - 1 ? '"length","stop_reason":null' : 'null';
+      events.push(`${pre}"delta":{"content":${JSON.stringify(WORDS[i % WORDS.length])}},"logprobs":null,"finish_reason":${fin}}]}\n\n`);
+    }
+    const tail =
+      `data: {"id":"chatcmpl-${requestId}","object":"chat.completion.chunk","created":${CREATED},"model":"${MODEL}","choices":[],` +
+      `"usage":{"prompt_tokens":8,"total_tokens":${8 + tokens},"completion_tokens":${tokens}}}\n\n` +
+      'data: [DONE]\n\n';
+    return { head, events, tail };
+  }
+  const pre = `data: {"id":"cmpl-${requestId}","object":"text_completion","created":${CREATED},"model":"${MODEL}","choices":[{"index":0,`;
+  for (let i = 0; i < tokens; i++) {
+    const fin = i === tokens - 1 ? '"length","stop_reason":null' : 'null,"stop_reason":null';
+    events.push(`${pre}"text":${JSON.stringify(WORDS[i % WORDS.length])},"logprobs":null,"finish_reason":${fin}}]}\n\n`);
+  }
+  const tail =
+    `data: {"id":"cmpl-${requestId}","object":"text_completion","created":${CREATED},"model":"${MODEL}","choices":[],` +
+    `"usage":{"prompt_tokens":8,"total_tokens":${8 + tokens},"completion_tokens":${tokens}}}\n\n` +
+    'data: [DONE]\n\n';
+  return { head: '', events, tail };
+}
+
+const HEADERS = { 'content-type': 'text/event-stream', 'cache-control': 'no-cache' };
+
+const nowUs = (): number => Math.floor(performance.now() * 1000);
+
+/** A deterministic spread in [lo, hi] from an integer (no RNG state to share between processes). */
+function spread(id: number, salt: number, lo: number, hi: number): number {
+  let x = (id * 2654435761 + salt * 40503) >>> 0;
+  x ^= x >>> 13;
+  x = Math.imul(x, 0x5bd1e995) >>> 0;
+  x ^= x >>> 15;
+  return lo + ((x >>> 0) / 0x1_0000_0000) * (hi - lo);
+}
+
+interface PacedStream {
+  res: ServerResponse;
+  /** next event to write: -1 = head (planted: head + first event together) */
+  next: number;
+  dueUs: number;
+  /** planted: this request's gap, µs */
+  gapUs: number;
+  stamps: PlantedStamps | null;
+}
+
+function main(): void {
+  const cfg = JSON.parse(process.argv[2] ?? '{}') as ServerConfig;
+  const r = renderEvents(cfg.api, cfg.tokens, 'bench0123456789abcdef');
+  const head = Buffer.from(r.head);
+  const events = r.events.map((e) => Buffer.from(e));
+  const tail = Buffer.from(r.tail);
+  const whole = Buffer.concat([head, ...events, tail]);
+  const stamps: PlantedStamps[] = [];
+
+  // Paced and planted: one timer for every open stream, ticking each ms while any is open.
+  const active = new Set<PacedStream>();
+  let ticking = false;
+  const tick = (): void => {
+    const t = nowUs();
+    for (const s of active) {
+      if (s.dueUs > t) continue;
+      if (s.next === -1) {
+        if (s.stamps !== null) {
+          // role chunk and first token in one write, as vLLM sends them in one iteration
+          s.stamps.writesUs.push(nowUs());
+          s.res.write(Buffer.concat([head, events[0]!]));
+          s.next = 1;
+        } else {
+          s.res.write(head);
+          s.next = 0;
+        }
+      } else if (s.next < events.length) {
+        if (s.stamps !== null) s.stamps.writesUs.push(nowUs());
+        s.res.write(events[s.next]!);
+        s.next++;
+      }
+      if (s.next >= events.length) {
+        s.res.end(tail);
+        active.delete(s);
+        continue;
+      }
+      // Late ticks do not bunch events up: the next one is due a full gap after this write.
+      s.dueUs = Math.max(s.dueUs + s.gapUs, t);
+    }
+    if (active.size > 0) setTimeout(tick, 1);
+    else ticking = false;
+  };
+  const startTicking = (): void => {
+    if (!ticking) {
+      ticking = true;
+      setTimeout(tick, 1);
+    }
+  };
+
+  const handle = (req: IncomingMessage, res: ServerResponse, body: string): void => {
+    const receivedUs = nowUs();
+    switch (cfg.mode) {
+      case 'burst':
+      case 'instant':
+        res.writeHead(200, HEADERS);
+        // write + end: chunked transfer encoding, as vLLM (Starlette StreamingResponse) sends it
+        res.write(whole);
+        res.end();
+        return;
+      case 'paced': {
+        res.writeHead(200, HEADERS);
+        res.flushHeaders();
+        const gapUs = (cfg.gapMs ?? 1) * 1000;
+        active.add({ res, next: -1, dueUs: receivedUs + gapUs, gapUs, stamps: null });
+        startTicking();
+        return;
+      }
+      case 'planted': {
+        const id = promptIndex(body);
+        const [t0, t1] = cfg.ttftMs ?? [20, 50];
+        const [g0, g1] = cfg.gapRangeMs ?? [5, 15];
+        const ttftUs = Math.round(spread(id, 1, t0, t1) * 1000);
+        const gapUs = Math.round(spread(id, 2, g0, g1) * 1000);
+        const s: PlantedStamps = { id, receivedUs, writesUs: [] };
+        stamps.push(s);
+        res.writeHead(200, HEADERS);
+        res.flushHeaders();
+        active.add({ res, next: -1, dueUs: receivedUs + ttftUs, gapUs, stamps: s });
+        startTicking();
+        return;
+      }
+    }
+    void req;
+  };
+
+  const server = createServer({ keepAliveTimeout: 60_000, noDelay: true }, (req, res) => {
+    if (cfg.mode === 'planted') {
+      const parts: Buffer[] = [];
+      req.on('data', (c: Buffer) => parts.push(c));
+      req.on('end', () => handle(req, res, Buffer.concat(parts).toString('utf8')));
+    } else {
+      req.resume();
+      req.on('end', () => handle(req, res, ''));
+    }
+  });
+  server.maxHeadersCount = 64;
+  server.headersTimeout = 60_000;
+  server.requestTimeout = 0;
+  server.listen(0, '127.0.0.1', () => {
+    const addr = server.address();
+    const port = typeof addr === 'object' && addr !== null ? addr.port : 0;
+    process.send?.({ type: 'ready', port });
+  });
+  process.on('message', (m: { type: string }) => {
+    if (m.type === 'stamps') process.send?.({ type: 'stamps', stamps });
+    else if (m.type === 'exit') process.exit(0);
+  });
+  process.on('disconnect', () => process.exit(0));
+}
+
+/** The prompt is `p<index>`; chat sends it as the user message, completions as the prompt. */
+function promptIndex(body: string): number {
+  const m = /"(?:content|prompt)":"p(\d+)"/.exec(body);
+  return m === null ? -1 : Number(m[1]);
+}
+
+main();

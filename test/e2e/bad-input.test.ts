@@ -1,0 +1,284 @@
+/**
+ * Bad input, through the CLI: every case exits 2, names what is wrong (the
+ * field, flag, file line or URL), says how to fix it, and sends nothing. A fake
+ * server is given as the endpoint of every case, and must have received zero
+ * completion requests afterwards (a GET /v1/models preflight is allowed: it is
+ * how an endpoint problem is found before the load).
+ */
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { existsSync, writeFileSync } from 'node:fs';
+import { createServer, type Server } from 'node:net';
+import { join } from 'node:path';
+import { startFakeOpenAiServer, type FakeOpenAiServer } from '../helpers/fakeOpenAiServer.js';
+import { runMain, tempDir, type CliResult } from '../helpers/cli.js';
+
+let fake: FakeOpenAiServer;
+beforeAll(async () => {
+  fake = await startFakeOpenAiServer({ models: ['fake-model'] });
+});
+afterAll(async () => {
+  await fake.close();
+});
+
+/** extra servers a test starts, closed after it */
+const extra: FakeOpenAiServer[] = [];
+afterEach(async () => {
+  for (const s of extra.splice(0)) await s.close();
+});
+
+const QUICK = ['--samples', '5', '--quiet', '--idle-timeout', '1s', '--drain-timeout', '2s'];
+
+/** run the CLI in-process in a fresh directory; the out dir is dir/out */
+async function run(args: string[], opts: { dir?: string; env?: NodeJS.ProcessEnv } = {}): Promise<CliResult & { dir: string }> {
+  const dir = opts.dir ?? tempDir('tokbench-bad-');
+  const r = await runMain([...args, '--out', join(dir, 'out')], { cwd: dir, ...(opts.env ? { env: opts.env } : {}) });
+  return { ...r, dir };
+}
+
+/** exit 2, a message naming `where` with a hint, no completion request on any server, no result written */
+function expectRejected(r: CliResult & { dir: string }, where: string | RegExp, servers: FakeOpenAiServer[] = [fake]): void {
+  expect(r.code, r.stderr).toBe(2);
+  expect(r.stderr).toMatch(/tokbench: error: /);
+  if (typeof where === 'string') expect(r.stderr).toContain(where);
+  else expect(r.stderr).toMatch(where);
+  expect(r.stderr).toMatch(/hint: /);
+  expect(r.stderr).not.toMatch(/internal error/);
+  for (const s of servers) expect(s.completionRequests.length).toBe(0);
+  expect(existsSync(join(r.dir, 'out', 'result.json'))).toBe(false);
+  expect(existsSync(join(r.dir, 'out', 'requests.jsonl'))).toBe(false);
+}
+
+describe('scenario files', () => {
+  it('malformed YAML: file and line', async () => {
+    const dir = tempDir('tokbench-bad-');
+    writeFileSync(join(dir, 's.yaml'), 'schemaVersion: 1\nload:\n  targetQps: [1, 2\nrun: {\n');
+    const r = await run(['run', 's.yaml', '--endpoint', fake.url, ...QUICK], { dir });
+    expectRejected(r, /s\.yaml:\d+: not valid YAML/);
+  });
+
+  it('malformed JSON: file named, says JSON', async () => {
+    const dir = tempDir('tokbench-bad-');
+    writeFileSync(join(dir, 's.json'), '{"schemaVersion": 1, "load": {"targetQps": 3,}}');
+    const r = await run(['run', 's.json', '--endpoint', fake.url, ...QUICK], { dir });
+    expectRejected(r, /s\.json.*not valid JSON/);
+  });
+
+  it('unknown field: did-you-mean; wrong type and unit; out of range: all reported at once', async () => {
+    const dir = tempDir('tokbench-bad-');
+    writeFileSync(
+      join(dir, 's.yaml'),
+      ['schemaVersion: 1', 'benchmark: llama2-70b', 'scenario: server', 'load:', '  targetQsp: 10', '  maxConcurrency: 0', 'run:', '  minDurationMs: "10m"', ''].join('\n'),
+    );
+    const r = await run(['run', 's.yaml', '--endpoint', fake.url, ...QUICK], { dir });
+    expectRejected(r, 'load.targetQsp: unknown field');
+    expect(r.stderr).toContain('3 problems');
+    expect(r.stderr).toContain('did you mean "targetQps"?');
+    expect(r.stderr).toMatch(/load\.maxConcurrency: .*>0/);
+    expect(r.stderr).toMatch(/run\.minDurationMs: .*expected number/);
+    expect(r.stderr).toContain('a number of milliseconds');
+  });
+
+  it('unknown built-in scenario: did-you-mean and the list', async () => {
+    const r = await run(['run', 'llama2-70b/offlne', '--endpoint', fake.url, ...QUICK]);
+    expectRejected(r, 'unknown scenario "llama2-70b/offlne"');
+    expect(r.stderr).toContain('did you mean "llama2-70b/offline"?');
+  });
+
+  it('unknown benchmark: lists the built-ins', async () => {
+    const r = await run(['run', 'llama3-8b/server', '--endpoint', fake.url, ...QUICK]);
+    expectRejected(r, 'unknown scenario "llama3-8b/server"');
+    expect(r.stderr).toContain('gpt-oss-120b/offline');
+  });
+});
+
+describe('flags', () => {
+  it('negative --target-qps', async () => {
+    const r = await run(['run', 'llama2-70b/server', '--endpoint', fake.url, '--target-qps', '-3', ...QUICK]);
+    expectRejected(r, '--target-qps: must be a number > 0, got -3');
+    expect(r.stderr).toContain('queries per second');
+  });
+
+  it('--max-concurrency 0', async () => {
+    const r = await run(['run', 'llama2-70b/offline', '--endpoint', fake.url, '--max-concurrency', '0', ...QUICK]);
+    expectRejected(r, '--max-concurrency: must be an integer ≥ 1, got 0');
+    expect(r.stderr).toContain('e.g. 64');
+  });
+
+  it('a value that is not a duration names the flag and shows the forms', async () => {
+    const r = await run(['run', 'llama2-70b/offline', '--endpoint', fake.url, '--duration', '10parsecs', ...QUICK]);
+    expectRejected(r, '--duration: expected a duration, got "10parsecs"');
+    expect(r.stderr).toContain('600s');
+  });
+
+  it('several bad flags are reported together', async () => {
+    const r = await run(['run', 'llama2-70b/offline', '--endpoint', fake.url, '--samples', 'lots', '--idle-timeout', 'soon', '--quiet']);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain('--samples');
+    expect(r.stderr).toContain('--idle-timeout');
+    expect(fake.completionRequests.length).toBe(0);
+  });
+
+  it('bad --assert expression: unknown metric lists the known ones', async () => {
+    const r = await run(['run', 'llama2-70b/offline', '--endpoint', fake.url, '--assert', 'tokens_per_sec >= 3', ...QUICK]);
+    expectRejected(r, `--assert "tokens_per_sec >= 3"`);
+    expect(r.stderr).toContain("unknown metric 'tokens_per_sec'");
+    expect(r.stderr).toContain('output_tokens_per_sec');
+  });
+
+  it('bad --assert expression: unknown operator suggests one', async () => {
+    const r = await run(['run', 'llama2-70b/offline', '--endpoint', fake.url, '--assert', 'output_tokens_per_sec >>= 3', ...QUICK]);
+    expectRejected(r, "unknown operator '>>='");
+    expect(r.stderr).toContain("did you mean '>='?");
+  });
+
+  it('--header with CR/LF is refused (no header injection), without echoing the value', async () => {
+    const r = await run(['run', 'llama2-70b/offline', '--endpoint', fake.url, '--header', 'X-Tenant: a\r\nX-Injected: 1', ...QUICK]);
+    expectRejected(r, '"X-Tenant"');
+    expect(r.stderr).toContain('CR/LF');
+    expect(r.stderr).not.toContain('X-Injected');
+    // nothing at all reached the server: not even the preflight
+    expect(fake.requests.some((q) => 'x-injected' in q.headers)).toBe(false);
+  });
+
+  it('--header without a colon', async () => {
+    const r = await run(['run', 'llama2-70b/offline', '--endpoint', fake.url, '--header', 'X-Tenant bench', ...QUICK]);
+    expectRejected(r, '--header "X-Tenant bench"');
+    expect(r.stderr).toContain('"Name: value"');
+  });
+});
+
+describe('datasets', () => {
+  it('missing dataset file', async () => {
+    const r = await run(['run', 'llama2-70b/offline', '--endpoint', fake.url, '--dataset', 'nope.jsonl', ...QUICK]);
+    expectRejected(r, /nope\.jsonl: no such file/);
+    expect(r.stderr).toContain('--dataset');
+  });
+
+  it('unreadable dataset (a directory)', async () => {
+    const dir = tempDir('tokbench-bad-');
+    const r = await run(['run', 'llama2-70b/offline', '--endpoint', fake.url, '--dataset', '.', ...QUICK], { dir });
+    expectRejected(r, 'is a directory, not a dataset file');
+  });
+
+  it('a JSONL line that does not parse: its line number', async () => {
+    const dir = tempDir('tokbench-bad-');
+    writeFileSync(join(dir, 'd.jsonl'), ['{"prompt": "one"}', '{"prompt": "two"}', '{"prompt": "three"', '{"prompt": "four"}', ''].join('\n'));
+    const r = await run(['run', 'llama2-70b/offline', '--endpoint', fake.url, '--dataset', 'd.jsonl', ...QUICK], { dir });
+    expectRejected(r, /d\.jsonl:3: not valid JSON/);
+    expect(r.stderr).not.toMatch(/d\.jsonl:[124]:/);
+  });
+});
+
+describe('endpoint URLs', () => {
+  it('no scheme', async () => {
+    const s = await startFakeOpenAiServer();
+    extra.push(s);
+    const hostPort = s.url.replace('http://', '');
+    const r = await run(['run', 'llama2-70b/offline', '--endpoint', hostPort, ...QUICK]);
+    expectRejected(r, `"${hostPort}" has no scheme`, [s]);
+    expect(r.stderr).toContain(`did you mean http://${hostPort}?`);
+    // not even the preflight: the URL is refused before anything is sent
+    expect(s.requests.length).toBe(0);
+  });
+
+  it('a doubled /v1', async () => {
+    const r = await run(['run', 'llama2-70b/offline', '--endpoint', `${fake.url}/v1/v1`, ...QUICK]);
+    expectRejected(r, 'has /v1 twice');
+    expect(r.stderr).toContain(`did you mean ${fake.url}?`);
+  });
+
+  it('a full API path instead of the base URL', async () => {
+    const r = await run(['run', 'llama2-70b/offline', '--endpoint', `${fake.url}/v1/chat/completions`, ...QUICK]);
+    expectRejected(r, 'is an API path, not a base URL');
+    expect(r.stderr).toContain(`did you mean ${fake.url}?`);
+  });
+
+  it('credentials in the URL are refused (they would be written into results), and not echoed', async () => {
+    const r = await run(['run', 'llama2-70b/offline', '--endpoint', fake.url.replace('http://', 'http://user:hunter2pass@'), ...QUICK]);
+    expectRejected(r, 'the URL contains credentials');
+    expect(r.stderr).not.toContain('hunter2pass');
+  });
+});
+
+describe('endpoint checks before the load (preflight)', () => {
+  it('unreachable endpoint: a closed port', async () => {
+    // Take a free port and close it again: nothing listens there.
+    const port = await new Promise<number>((resolve) => {
+      const s: Server = createServer();
+      s.listen(0, '127.0.0.1', () => {
+        const p = (s.address() as { port: number }).port;
+        s.close(() => resolve(p));
+      });
+    });
+    const url = `http://127.0.0.1:${port}`;
+    const r = await run(['run', 'llama2-70b/offline', '--endpoint', url, ...QUICK]);
+    expectRejected(r, `${url}: unreachable`);
+    expect(r.stderr).toContain('ECONNREFUSED');
+    expect(r.stderr).toContain('is the server running?');
+  });
+
+  it('TLS failure: https to a plain-HTTP port', async () => {
+    const url = fake.url.replace('http://', 'https://');
+    const r = await run(['run', 'llama2-70b/offline', '--endpoint', url, ...QUICK]);
+    expectRejected(r, `${url}: TLS failure`);
+    expect(r.stderr).toContain('try http:// instead of https://');
+  });
+
+  it('401: no API key given', async () => {
+    const s = await startFakeOpenAiServer({ apiKey: 'sk-required-key' });
+    extra.push(s);
+    const r = await run(['run', 'llama2-70b/offline', '--endpoint', s.url, ...QUICK]);
+    expectRejected(r, `${s.url}: the server refused the request (HTTP 401`, [s]);
+    expect(r.stderr).toContain('set OPENAI_API_KEY or TOKBENCH_API_KEY');
+  });
+
+  it('401: a wrong API key', async () => {
+    const s = await startFakeOpenAiServer({ apiKey: 'sk-required-key' });
+    extra.push(s);
+    const r = await run(['run', 'llama2-70b/offline', '--endpoint', s.url, ...QUICK], { env: { TOKBENCH_API_KEY: 'sk-wrong-key-123' } });
+    expectRejected(r, 'HTTP 401', [s]);
+    expect(r.stderr).toContain('was rejected');
+    expect(r.stderr).not.toContain('sk-wrong-key-123');
+  });
+
+  it('403', async () => {
+    const s = await startFakeOpenAiServer({ modelsResponse: { status: 403, body: JSON.stringify({ error: { message: 'Forbidden: tenant not allowed' } }) } });
+    extra.push(s);
+    const r = await run(['run', 'llama2-70b/offline', '--endpoint', s.url, ...QUICK], { env: { TOKBENCH_API_KEY: 'sk-some-key-123' } });
+    expectRejected(r, 'HTTP 403', [s]);
+    expect(r.stderr).toContain('tenant not allowed');
+  });
+
+  it('unknown model: the message lists the served ones', async () => {
+    const s = await startFakeOpenAiServer({ models: ['meta-llama/Llama-2-70b-chat-hf', 'openai/gpt-oss-120b'] });
+    extra.push(s);
+    const r = await run(['run', 'llama2-70b/offline', '--endpoint', s.url, '--model', 'meta-llama/Llama-2-70b-chat', ...QUICK]);
+    expectRejected(r, 'model "meta-llama/Llama-2-70b-chat" is not served here', [s]);
+    expect(r.stderr).toContain('served: meta-llama/Llama-2-70b-chat-hf, openai/gpt-oss-120b');
+    expect(r.stderr).toContain('did you mean --model meta-llama/Llama-2-70b-chat-hf?');
+  });
+
+  it('several models served and no --model', async () => {
+    const s = await startFakeOpenAiServer({ models: ['a-model', 'b-model'] });
+    extra.push(s);
+    const r = await run(['run', 'llama2-70b/offline', '--endpoint', s.url, ...QUICK]);
+    expectRejected(r, 'the server serves several models: a-model, b-model', [s]);
+    expect(r.stderr).toContain('--model');
+  });
+
+  it('not an OpenAI-compatible server: HTML at /v1/models', async () => {
+    const s = await startFakeOpenAiServer({ modelsResponse: { status: 200, contentType: 'text/html', body: '<!doctype html><html><body><h1>Welcome to nginx!</h1></body></html>' } });
+    extra.push(s);
+    const r = await run(['run', 'llama2-70b/offline', '--endpoint', s.url, ...QUICK]);
+    expectRejected(r, 'not an OpenAI-compatible server', [s]);
+    expect(r.stderr).toContain('text/html');
+    expect(r.stderr).toContain('Welcome to nginx!');
+  });
+
+  it('not an OpenAI-compatible server: 404 at /v1/models', async () => {
+    const s = await startFakeOpenAiServer({ modelsResponse: { status: 404, body: 'Cannot GET /v1/models', contentType: 'text/plain' } });
+    extra.push(s);
+    const r = await run(['run', 'llama2-70b/offline', '--endpoint', s.url, ...QUICK]);
+    expectRejected(r, 'GET /v1/models returned 404', [s]);
+  });
+});
