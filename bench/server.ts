@@ -17,7 +17,7 @@
  * {type:'stamps'} (answered with {type:'stamps', stamps}) and {type:'exit'}.
  * The server exits on its own when its parent goes away.
  */
-import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import { createServer, type ServerResponse } from 'node:http';
 
 export type ServerMode = 'burst' | 'paced' | 'instant' | 'planted';
 export type ApiShape = 'chat' | 'completions';
@@ -92,7 +92,9 @@ function spread(id: number, salt: number, lo: number, hi: number): number {
 
 interface PacedStream {
   res: ServerResponse;
-  /** next event to write: -1 = head (planted: head + first event together) */
+  /** this response's bytes */
+  body: Buffer;
+  /** next part to write: 0 = head (planted: head + first event together), 1..N = events */
   next: number;
   dueUs: number;
   /** planted: this request's gap, µs */
@@ -100,14 +102,45 @@ interface PacedStream {
   stamps: PlantedStamps | null;
 }
 
+/** The request id in the rendered bytes, replaced per response (vLLM sends a fresh random id per request). */
+const ID_PLACEHOLDER = 'bench0123456789abcdef';
+
+interface Rendered {
+  whole: Buffer;
+  /** byte offset where each part starts: [head, event 0, ..., event N-1, tail], plus the end */
+  bounds: number[];
+  idOffsets: number[];
+}
+
+function render(api: ApiShape, tokens: number): Rendered {
+  const r = renderEvents(api, tokens, ID_PLACEHOLDER);
+  const parts = [r.head, ...r.events, r.tail].map((x) => Buffer.from(x));
+  const whole = Buffer.concat(parts);
+  const bounds = [0];
+  for (const p of parts) bounds.push(bounds[bounds.length - 1]! + p.length);
+  const idOffsets: number[] = [];
+  const needle = Buffer.from(ID_PLACEHOLDER);
+  for (let i = whole.indexOf(needle); i >= 0; i = whole.indexOf(needle, i + 1)) idOffsets.push(i);
+  return { whole, bounds, idOffsets };
+}
+
+/** A copy of the rendered response with its own request id. */
+function personalize(r: Rendered, n: number): Buffer {
+  const b = Buffer.allocUnsafe(r.whole.length);
+  r.whole.copy(b);
+  const id = n.toString(16).padStart(ID_PLACEHOLDER.length, '0');
+  for (const off of r.idOffsets) b.write(id, off, 'latin1');
+  return b;
+}
+
 function main(): void {
   const cfg = JSON.parse(process.argv[2] ?? '{}') as ServerConfig;
-  const r = renderEvents(cfg.api, cfg.tokens, 'bench0123456789abcdef');
-  const head = Buffer.from(r.head);
-  const events = r.events.map((e) => Buffer.from(e));
-  const tail = Buffer.from(r.tail);
-  const whole = Buffer.concat([head, ...events, tail]);
+  const r = render(cfg.api, cfg.tokens);
+  /** parts: 0 = head, 1..N = events, N+1 = tail */
+  const tailPart = r.bounds.length - 2;
+  const part = (body: Buffer, i: number, j = i + 1): Buffer => body.subarray(r.bounds[i], r.bounds[j]);
   const stamps: PlantedStamps[] = [];
+  let served = 0;
 
   // Paced and planted: one timer for every open stream, ticking each ms while any is open.
   const active = new Set<PacedStream>();
@@ -116,28 +149,28 @@ function main(): void {
     const t = nowUs();
     for (const s of active) {
       if (s.dueUs > t) continue;
-      if (s.next === -1) {
+      if (s.next === 0) {
         if (s.stamps !== null) {
           // role chunk and first token in one write, as vLLM sends them in one iteration
           s.stamps.writesUs.push(nowUs());
-          s.res.write(Buffer.concat([head, events[0]!]));
-          s.next = 1;
+          s.res.write(part(s.body, 0, 2));
+          s.next = 2;
         } else {
-          s.res.write(head);
-          s.next = 0;
+          s.res.write(part(s.body, 0));
+          s.next = 1;
         }
-      } else if (s.next < events.length) {
+      } else {
         if (s.stamps !== null) s.stamps.writesUs.push(nowUs());
-        s.res.write(events[s.next]!);
+        s.res.write(part(s.body, s.next));
         s.next++;
       }
-      if (s.next >= events.length) {
-        s.res.end(tail);
+      if (s.next >= tailPart) {
+        s.res.end(part(s.body, tailPart));
         active.delete(s);
         continue;
       }
-      // Late ticks do not bunch events up: the next one is due a full gap after this write.
-      s.dueUs = Math.max(s.dueUs + s.gapUs, t);
+      // The next event is due a full gap after this tick: late ticks do not bunch events into one write.
+      s.dueUs = t + s.gapUs;
     }
     if (active.size > 0) setTimeout(tick, 1);
     else ticking = false;
@@ -149,21 +182,22 @@ function main(): void {
     }
   };
 
-  const handle = (req: IncomingMessage, res: ServerResponse, body: string): void => {
+  const handle = (res: ServerResponse, body: string): void => {
     const receivedUs = nowUs();
+    const own = personalize(r, served++);
     switch (cfg.mode) {
       case 'burst':
       case 'instant':
         res.writeHead(200, HEADERS);
         // write + end: chunked transfer encoding, as vLLM (Starlette StreamingResponse) sends it
-        res.write(whole);
+        res.write(own);
         res.end();
         return;
       case 'paced': {
         res.writeHead(200, HEADERS);
         res.flushHeaders();
         const gapUs = (cfg.gapMs ?? 1) * 1000;
-        active.add({ res, next: -1, dueUs: receivedUs + gapUs, gapUs, stamps: null });
+        active.add({ res, body: own, next: 0, dueUs: receivedUs + gapUs, gapUs, stamps: null });
         startTicking();
         return;
       }
@@ -177,22 +211,21 @@ function main(): void {
         stamps.push(s);
         res.writeHead(200, HEADERS);
         res.flushHeaders();
-        active.add({ res, next: -1, dueUs: receivedUs + ttftUs, gapUs, stamps: s });
+        active.add({ res, body: own, next: 0, dueUs: receivedUs + ttftUs, gapUs, stamps: s });
         startTicking();
         return;
       }
     }
-    void req;
   };
 
   const server = createServer({ keepAliveTimeout: 60_000, noDelay: true }, (req, res) => {
     if (cfg.mode === 'planted') {
       const parts: Buffer[] = [];
       req.on('data', (c: Buffer) => parts.push(c));
-      req.on('end', () => handle(req, res, Buffer.concat(parts).toString('utf8')));
+      req.on('end', () => handle(res, Buffer.concat(parts).toString('utf8')));
     } else {
       req.resume();
-      req.on('end', () => handle(req, res, ''));
+      req.on('end', () => handle(res, ''));
     }
   });
   server.maxHeadersCount = 64;

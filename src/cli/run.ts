@@ -16,7 +16,7 @@ import type { ResolvedScenario } from '../scenario/types.js';
 import { loadTokenizer } from '../dataset/tokenizers.js';
 import { loadSampleLibrary } from '../dataset/library.js';
 import { buildSchedule, shardSchedule, type Schedule } from '../schedule/schedule.js';
-import { createOpenAiSut } from '../sut/openai.js';
+import { createOpenAiSut, type OpenAiSutOptions } from '../sut/openai.js';
 import { preflight } from '../sut/preflight.js';
 import type { EndpointInfo } from '../sut/types.js';
 import { runSchedule, type Balancing } from '../runner/runner.js';
@@ -36,6 +36,9 @@ import type { ResultJson } from '../metrics/types.js';
 import { resolveApiKey } from './api-key.js';
 import { parseShard } from './shard.js';
 import { RUN_INFO_FILE, type RunInfo } from '../records/run-info.js';
+import { applyScaleOutFlags, clientInfo, runClock, workersFor } from './scale-out.js';
+import { workerRunner } from '../runner/workers.js';
+import { addScaleOutFigures } from '../metrics/scale-out.js';
 
 interface RunCliOptions {
   endpoint?: string[];
@@ -88,6 +91,10 @@ interface RunCliOptions {
   recordChunks?: boolean;
   simProfile?: string;
   tag?: string[];
+  workers?: string;
+  endpointsFile?: string;
+  baseline?: string;
+  system?: string;
 }
 
 const collect = (value: string, previous: string[] = []) => [...previous, value];
@@ -147,6 +154,10 @@ export function runCommand(io: CliIo, setExitCode: (code: number) => void): Comm
     .option('--no-record-chunks', 'leave per-chunk gaps out of requests.jsonl (smaller files)')
     .option('--sim-profile <name>', 'simulator profile for the embedded server (when no --endpoint)')
     .option('--tag <key=value>', 'tag recorded in result.json (repeatable)', collect)
+    .option('--workers <n>', 'worker threads driving the load (default: cores - 1, at most 8; 1 = no threads)')
+    .option('--endpoints-file <file>', 'endpoints to spread the load over: YAML/JSON list of {url, model, labels}, or one URL[,key=value] per line')
+    .option('--baseline <result.json>', 'single-node result: report scaling efficiency = throughput / (endpoints x baseline)')
+    .option('--system <file>', 'MLPerf-style system description JSON, recorded under `system` in result.json')
     .action(async (scenarioArg: string | undefined, options: RunCliOptions) => {
       setExitCode(await executeRun(scenarioArg, options, io));
     });
@@ -250,6 +261,7 @@ export async function executeRun(scenarioArg: string | undefined, o: RunCliOptio
   const thresholdWhere = (i: number) => (scenario.origins.thresholds === 'flag' ? `--assert ${JSON.stringify(scenario.thresholds[i])}` : `thresholds[${i}]`);
   const parsedThresholds = parseThresholds(scenario.thresholds, thresholdWhere);
   const tags = parseTags(o.tag);
+  const scaleOut = applyScaleOutFlags(o, scenario, io.cwd);
   const apiKey = resolveApiKey({ flag: o.apiKey, file: o.apiKeyFile, env: io.env, cwd: io.cwd, warn: (m) => io.stderr.write(`tokbench: warning: ${m}\n`) });
   const tls = await readTls(o, io);
 
@@ -308,7 +320,7 @@ export async function executeRun(scenarioArg: string | undefined, o: RunCliOptio
     };
     writeFileAtomic(join(outDir, RUN_INFO_FILE), JSON.stringify(runInfo, null, 2) + '\n');
 
-    const sut = createOpenAiSut({
+    const sutOptions: OpenAiSutOptions = {
       endpoints,
       clock: realClock,
       request: scenario.request,
@@ -319,7 +331,10 @@ export async function executeRun(scenarioArg: string | undefined, o: RunCliOptio
       retries: scenario.run.retries,
       connectionsPerEndpoint: connectionsFor(schedule, endpoints.length),
       ...(tls ? { tls } : {}),
-    });
+    };
+    const sut = createOpenAiSut(sutOptions);
+    const workers = workersFor(scaleOut, schedule);
+    if (workers > 1) log(`${workers} worker threads`);
 
     const collector = new MetricsCollector(endpoints.length);
     const interrupt = new AbortController();
@@ -350,7 +365,8 @@ export async function executeRun(scenarioArg: string | undefined, o: RunCliOptio
     let outcome;
     try {
       progress?.start();
-      outcome = await runSchedule({
+      const runner = workers > 1 ? workerRunner({ workers, sut: sutOptions, tokenizer: scenario.dataset.tokenizer }) : runSchedule;
+      outcome = await runner({
         clock: realClock,
         sut,
         library,
@@ -402,6 +418,16 @@ export async function executeRun(scenarioArg: string | undefined, o: RunCliOptio
       simulated: sim !== null,
       tags,
     });
+    addScaleOutFigures(result, {
+      collector,
+      identities,
+      constraints: scenario.constraints,
+      baseline: scaleOut.baseline,
+      system: scaleOut.system,
+      clock: runClock(outcome.startUs, startAtWallMs),
+      client: clientInfo(workers),
+    });
+    writeFileAtomic(join(outDir, RUN_INFO_FILE), JSON.stringify({ ...runInfo, clock: result.clock, client: result.client }, null, 2) + '\n');
     const verdicts = result.thresholds;
 
     const resultText = JSON.stringify(result, null, 2) + '\n';

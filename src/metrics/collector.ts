@@ -279,7 +279,9 @@ export class MetricsCollector {
       }
     } else if (n >= 2) {
       if (recordItlPerToken(h, gaps, null, n - 1, chunks - 1)) {
-        e.chunkTokenSources.estimated = (e.chunkTokenSources.estimated ?? 0) + 1;
+        // One token per chunk (n == chunks) is exact, not an estimate.
+        const src = rec.chunkTokenSource === 'single' && n === chunks ? 'single' : 'estimated';
+        e.chunkTokenSources[src] = (e.chunkTokenSources[src] ?? 0) + 1;
       }
     }
   }

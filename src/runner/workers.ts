@@ -29,8 +29,9 @@ import type { SampleLibrary, Sample, TokenizerName } from '../dataset/types.js';
 import type { RequestRecord } from '../records/record.js';
 import { shardSchedule, type Schedule } from '../schedule/schedule.js';
 import type { EndpointInfo } from '../sut/types.js';
-import type { RequestSettings } from '../sut/openai.js';
-import type { Balancing, RunOutcome } from './runner.js';
+import type { OpenAiSutOptions, RequestSettings } from '../sut/openai.js';
+import type { Balancing, RunnerOptions, RunOutcome } from './runner.js';
+import type { SutOutcome } from '../sut/types.js';
 
 export const BATCH_MS = 25;
 export const BATCH_SIZE = 256;
@@ -183,13 +184,17 @@ export async function runWithWorkers(o: WorkerRunOptions): Promise<WorkerRunOutc
     for (let w = 0; w < threads.length; w++) if (outcomes[w] === null) threads[w]!.postMessage(msg);
   };
   const start = () => {
-    t0EpochUs = Math.max(epochNowUs() + START_MARGIN_US, o.startAtEpochUs ?? 0);
+    // --start-at is t = 0 even when it has passed (queries are then late, as with one thread)
+    t0EpochUs = o.startAtEpochUs ?? epochNowUs() + START_MARGIN_US;
     post({ type: 'start', t0EpochUs });
   };
 
   for (let w = 0; w < n; w++) {
     const schedule = shardSchedule(o.schedule, w, n);
     schedule.shard = o.schedule.shard;
+    // split the bound exactly (shardSchedule rounds up, which would let N workers exceed it)
+    const bound = o.schedule.maxConcurrency;
+    if (bound !== null) schedule.maxConcurrency = Math.max(1, Math.floor(bound / n) + (w < bound % n ? 1 : 0));
     const samples: (Sample | undefined)[] = new Array<Sample | undefined>(o.library.samples.length);
     for (let k = 0; k < schedule.length; k++) {
       const i = schedule.sampleIndex[k]!;
@@ -274,4 +279,52 @@ export async function runWithWorkers(o: WorkerRunOptions): Promise<WorkerRunOutc
     t0EpochUs,
     workers: n,
   };
+}
+
+/**
+ * The worker-thread runner with runSchedule's signature, so `run` calls one or
+ * the other with the same options. The Sut in the options is not used (each
+ * worker builds its own from `sut`); onRecord gets no raw outcome (null).
+ * Workers are capped by the schedule: none without queries, none without a
+ * concurrency slot.
+ */
+export function workerRunner(cfg: { workers: number; sut: OpenAiSutOptions; tokenizer: TokenizerName | null }): (o: RunnerOptions) => Promise<WorkerRunOutcome> {
+  return async (o) => {
+    const bound = o.schedule.maxConcurrency ?? Infinity;
+    const workers = Math.max(1, Math.min(cfg.workers, o.schedule.length, bound));
+    if (workers < 2) throw new RangeError('workerRunner: the schedule leaves work for one thread only; use runSchedule');
+    return runWithWorkers({
+      workers,
+      schedule: o.schedule,
+      library: o.library,
+      endpoints: cfg.sut.endpoints,
+      request: cfg.sut.request,
+      apiKey: cfg.sut.apiKey,
+      requestTimeoutMs: cfg.sut.requestTimeoutMs,
+      idleTimeoutMs: cfg.sut.idleTimeoutMs,
+      keepText: cfg.sut.keepText,
+      retries: cfg.sut.retries,
+      connectionsPerEndpoint: cfg.sut.connectionsPerEndpoint,
+      ...(cfg.sut.tls ? { tls: cfg.sut.tls } : {}),
+      tokenizer: o.countTokens === null ? null : cfg.tokenizer,
+      defaultMaxTokens: o.defaultMaxTokens,
+      warmupRequests: o.warmupRequests,
+      warmupSeed: o.warmupSeed,
+      maxDurationMs: o.maxDurationMs,
+      drainTimeoutMs: o.drainTimeoutMs,
+      graceMs: o.graceMs,
+      balancing: o.balancing,
+      ...(o.startAtUs === undefined ? {} : { startAtEpochUs: Math.round(performance.timeOrigin * 1000 + o.startAtUs) }),
+      interrupt: o.interrupt,
+      hardStop: o.hardStop,
+      onIssued: (endpoint) => o.onIssued?.(endpoint, 0),
+      onRecord: (rec) => o.onRecord(rec, null as unknown as SutOutcome),
+    });
+  };
+}
+
+/** How many workers a run gets: --workers when given, else defaultWorkers; capped by the schedule. */
+export function effectiveWorkers(requested: number | null, cores: number, schedule: Pick<Schedule, 'length' | 'maxConcurrency'>): number {
+  const want = requested ?? defaultWorkers(cores, schedule.length);
+  return Math.max(1, Math.min(want, schedule.length, schedule.maxConcurrency ?? Infinity));
 }

@@ -47,6 +47,8 @@ export interface OpenAiSutOptions {
    * range, else round-robin over the endpoints (the only policy so far).
    */
   balancing?: 'round-robin';
+  /** bumped once per streamed output chunk as it arrives (live progress; one integer add on the hot path) */
+  liveCounters?: { outputChunks: number };
 }
 
 /** A streamed body that never ends after [DONE] or an error event is cut after this long, freeing the connection. */
@@ -125,7 +127,7 @@ class OpenAiSut implements Sut {
     if (opts.endpoints.length === 0) throw new Error('createOpenAiSut: no endpoints');
     this.endpoints = opts.endpoints;
     this.headersTimeoutMs = opts.headersTimeoutMs ?? opts.requestTimeoutMs;
-    this.redact = makeRedactor(opts.apiKey);
+    this.redact = makeRedactor(opts.apiKey, secretHeaderValues(opts.request.headers));
 
     const urls = opts.endpoints.map((e) => {
       const r = parseEndpointUrl(e.url);
@@ -332,7 +334,10 @@ class Exchange implements Dispatcher.DispatchHandler {
     if (this.sse) {
       const rec = this.rec;
       rec.nowUs = this.clock.nowUs();
+      const chunksBefore = rec.chunkTimesUs.length;
       this.scanner!.push(chunk, rec);
+      const live = this.sut.opts.liveCounters;
+      if (live !== undefined) live.outputChunks += rec.chunkTimesUs.length - chunksBefore;
       if (rec.finished) this.streamFinished(rec.nowUs);
       return;
     }
@@ -543,13 +548,43 @@ function errorText(err: unknown): string {
   return msg === '' ? 'unknown error' : msg;
 }
 
-/** Error text must never carry the API key (servers sometimes echo it back). */
-export function makeRedactor(apiKey: string | null): (s: string) => string {
+/**
+ * Error text must never carry the API key (servers sometimes echo it back), nor
+ * the value of a credential header the user gave (`secrets`, see secretHeaderValues).
+ */
+export function makeRedactor(apiKey: string | null, secrets: readonly string[] = []): (s: string) => string {
+  const all = [apiKey, ...secrets].filter((k): k is string => k !== null && k.length >= 4).sort((a, b) => b.length - a.length);
   return (s: string) => {
     let out = s.replace(/(Bearer\s+)[^\s"',;]+/gi, '$1***');
-    if (apiKey !== null && apiKey.length >= 4) out = out.split(apiKey).join('***');
+    for (const k of all) out = out.split(k).join('***');
     return out;
   };
+}
+
+/** Header names whose values are credentials (Authorization, X-Api-Key, Cookie, *-Token, ...). */
+const SENSITIVE_HEADER_RE = /authorization|cookie|api[-_]?key|token|secret|password|passwd|credential|session|signature|^auth/i;
+
+export function isSensitiveHeader(name: string): boolean {
+  return SENSITIVE_HEADER_RE.test(name);
+}
+
+/** Headers as they may be written to disk (run.json): names kept, credential values replaced by `***`. */
+export function redactHeaders(headers: Readonly<Record<string, string>>): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [k, v] of Object.entries(headers)) out[k] = isSensitiveHeader(k) ? '***' : v;
+  return out;
+}
+
+/** The credential values among user headers (and the token of `Bearer TOKEN`), for makeRedactor. */
+export function secretHeaderValues(headers: Readonly<Record<string, string>>): string[] {
+  const out: string[] = [];
+  for (const [k, v] of Object.entries(headers)) {
+    if (!isSensitiveHeader(k)) continue;
+    out.push(v);
+    const token = /^\S+\s+(\S+)$/.exec(v.trim())?.[1];
+    if (token !== undefined) out.push(token);
+  }
+  return out;
 }
 
 function headerValue(v: string | string[] | undefined): string {

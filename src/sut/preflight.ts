@@ -11,13 +11,15 @@ import { ConfigError, didYouMean, EndpointError } from '../errors.js';
 import type { EndpointSpec } from '../scenario/types.js';
 import { describeErrorText } from './chunk.js';
 import { parseEndpointUrl } from './endpoint-url.js';
-import { errorCode, isTlsError, makeRedactor } from './openai.js';
+import { errorCode, isSensitiveHeader, isTlsError, makeRedactor, secretHeaderValues } from './openai.js';
 import type { EndpointInfo } from './types.js';
 
 export interface PreflightOptions {
   apiKey: string | null;
   timeoutMs: number;
   tls?: { caCertPem?: string; insecure?: boolean };
+  /** the user's extra headers (request.headers): sent with the probe too, so a key given as a header works */
+  headers?: Readonly<Record<string, string>>;
 }
 
 const MODELS_BODY_MAX_BYTES = 1024 * 1024;
@@ -51,9 +53,12 @@ async function probe(spec: EndpointSpec, agent: Agent, opts: PreflightOptions): 
   const parsed = parseEndpointUrl(spec.url);
   if (!parsed.ok) throw new ConfigError(parsed.problem, 'invalid endpoint');
   const base = parsed.url.base;
-  const redact = makeRedactor(opts.apiKey);
+  const redact = makeRedactor(opts.apiKey, secretHeaderValues(opts.headers ?? {}));
   const headers: Record<string, string> = { accept: 'application/json' };
   if (opts.apiKey !== null && opts.apiKey !== '') headers.authorization = `Bearer ${opts.apiKey}`;
+  // As the Sut sends them: the user's headers last, names lower-cased.
+  for (const [k, v] of Object.entries(opts.headers ?? {})) headers[k.toLowerCase()] = v;
+  const sentCredentials = headers.authorization !== undefined || Object.keys(opts.headers ?? {}).some(isSensitiveHeader);
 
   let status: number;
   let contentType: string;
@@ -78,9 +83,11 @@ async function probe(spec: EndpointSpec, agent: Agent, opts: PreflightOptions): 
     throw new EndpointError(
       base,
       `the server refused the request (HTTP ${status}: ${what()})`,
-      opts.apiKey === null || opts.apiKey === ''
+      !sentCredentials
         ? 'the server wants an API key: set OPENAI_API_KEY or TOKBENCH_API_KEY'
-        : 'the API key (OPENAI_API_KEY or TOKBENCH_API_KEY) was rejected: check it is the one this server expects',
+        : opts.apiKey === null || opts.apiKey === ''
+          ? 'the credentials given with --header were rejected: check them'
+          : 'the API key (OPENAI_API_KEY or TOKBENCH_API_KEY) was rejected: check it is the one this server expects',
     );
   }
   if (status === 404) {

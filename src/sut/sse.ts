@@ -38,11 +38,31 @@ export const DEFAULT_MAX_EVENT_BYTES = 16 * 1024 * 1024;
  */
 export interface SseEvent {
   /** the data payload (data lines joined with LF), as UTF-8 bytes */
-  data: Uint8Array;
+  readonly data: Uint8Array;
   /** `event:` field, or 'message' when the event gave none (as EventSource does) */
   type: string;
   /** the last `id:` seen on the stream so far ('' when none); sticky across events, per spec */
   lastEventId: string;
+  /**
+   * The same payload as a range of a buffer: `data` is `src[start, end)`. The
+   * scanner always sets them (reading them allocates nothing, where `data`
+   * makes a view); hand-built events may leave them out.
+   */
+  readonly src?: Uint8Array;
+  readonly start?: number;
+  readonly end?: number;
+}
+
+/** The scanner's reused event: the payload is a range; `data` builds a view only when read. */
+class ScannedEvent implements SseEvent {
+  src: Uint8Array = EMPTY;
+  start = 0;
+  end = 0;
+  type = 'message';
+  lastEventId = '';
+  get data(): Uint8Array {
+    return this.src.subarray(this.start, this.end);
+  }
 }
 
 export type SseProblem =
@@ -85,7 +105,7 @@ export class SseScanner {
   private oversized = false;
   /** the line being carried went past the limit: drop its bytes until its end */
   private discardLine = false;
-  private readonly event: SseEvent = { data: EMPTY, type: 'message', lastEventId: '' };
+  private readonly event = new ScannedEvent();
 
   constructor(opts: SseScannerOptions = {}) {
     this.maxEventBytes = opts.maxEventBytes ?? DEFAULT_MAX_EVENT_BYTES;
@@ -108,7 +128,8 @@ export class SseScanner {
     let nextLf = -2;
     let nextCr = -2;
     while (pos < len) {
-      if (nextLf !== -1 && nextLf < pos) nextLf = buf.indexOf(LF, pos);
+      // The empty line that ends an event usually follows at once: no search (indexOf would return pos).
+      if (nextLf !== -1 && nextLf < pos) nextLf = chunk[pos] === LF ? pos : buf.indexOf(LF, pos);
       if (nextCr !== -1 && nextCr < pos) nextCr = buf.indexOf(CR, pos);
       let eol: number;
       if (nextLf === -1) {
@@ -301,8 +322,15 @@ export class SseScanner {
       return;
     }
     const ev = this.event;
-    ev.data =
-      this.viewSrc !== null ? this.viewSrc.subarray(this.viewStart, this.viewEnd) : this.dataBuf.subarray(0, this.dataLen);
+    if (this.viewSrc !== null) {
+      ev.src = this.viewSrc;
+      ev.start = this.viewStart;
+      ev.end = this.viewEnd;
+    } else {
+      ev.src = this.dataBuf;
+      ev.start = 0;
+      ev.end = this.dataLen;
+    }
     ev.type = this.eventType === '' ? 'message' : this.eventType;
     ev.lastEventId = this.lastEventId;
     this.viewSrc = null;
@@ -310,6 +338,8 @@ export class SseScanner {
     this.dataLines = 0;
     this.eventType = '';
     sink.onEvent(ev);
+    // Do not keep the chunk alive until the next event.
+    ev.src = EMPTY;
   }
 }
 
