@@ -5,3 +5,6 @@ import { processIo } from '../dist/src/cli/io.js';
 
 const code = await main(process.argv.slice(2), processIo());
 process.exitCode = code;
+// A benchmark must never hang a shell or a CI job: if a stray handle still holds
+// the event loop once main() is done, exit anyway after output has had time to flush.
+setTimeout(() => process.exit(code), 2000).unref();

@@ -16,7 +16,7 @@ import type { ResolvedScenario } from '../scenario/types.js';
 import { loadTokenizer } from '../dataset/tokenizers.js';
 import { loadSampleLibrary } from '../dataset/library.js';
 import { buildSchedule, shardSchedule, type Schedule } from '../schedule/schedule.js';
-import { createOpenAiSut, type OpenAiSutOptions } from '../sut/openai.js';
+import { createOpenAiSut, redactHeaders, type OpenAiSutOptions } from '../sut/openai.js';
 import { preflight } from '../sut/preflight.js';
 import type { EndpointInfo } from '../sut/types.js';
 import { runSchedule, type Balancing } from '../runner/runner.js';
@@ -285,7 +285,7 @@ export async function executeRun(scenarioArg: string | undefined, o: RunCliOptio
     if (selectorProblems.length > 0) throw new ConfigError(selectorProblems);
     const endpoints: EndpointInfo[] = await preflight(
       scenario.endpoints.map((e) => ({ ...e, model: e.model ?? scenario.request.model })),
-      { apiKey, timeoutMs: 10_000, ...(tls ? { tls } : {}) },
+      { apiKey, timeoutMs: 10_000, headers: scenario.request.headers, ...(tls ? { tls } : {}) },
     );
 
     const tokenizer = await loadTokenizer(scenario.dataset.tokenizer);
@@ -310,7 +310,8 @@ export async function executeRun(scenarioArg: string | undefined, o: RunCliOptio
       tokbenchVersion: TOKBENCH_VERSION,
       startedAt: new Date().toISOString(),
       simulated: sim !== null,
-      scenario,
+      // credential headers (--header "Authorization: ...") must not land on disk
+      scenario: { ...scenario, request: { ...scenario.request, headers: redactHeaders(scenario.request.headers) } },
       endpoints: endpoints.map((e) => ({ url: e.url, model: e.model, labels: e.labels })),
       samples: schedule.length,
       datasetSize: library.samples.length,
