@@ -54,7 +54,8 @@ export function parseEndpointUrl(input: string, where = '--endpoint'): ParsedEnd
     );
   }
   if (u.search !== '' || u.hash !== '') {
-    return bad(`"${raw}" has a query or fragment`, `give the base URL only, e.g. ${u.origin}${u.pathname.replace(/\/+$/, '')}`);
+    // Not echoed: a query string is where people put keys (?api_key=...).
+    return bad(`"${u.origin}${u.pathname}" has a query or fragment (not shown)`, `give the base URL only, e.g. ${u.origin}${u.pathname.replace(/\/+$/, '')}`);
   }
   let path = u.pathname.replace(/\/+$/, '');
   if (API_PATH_RE.test(path)) {

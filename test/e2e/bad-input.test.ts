@@ -8,6 +8,8 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { existsSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:net';
+import { createServer as createHttpsServer, type Server as HttpsServer } from 'node:https';
+import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { startFakeOpenAiServer, type FakeOpenAiServer } from '../helpers/fakeOpenAiServer.js';
 import { runMain, tempDir, type CliResult } from '../helpers/cli.js';
@@ -25,6 +27,59 @@ const extra: FakeOpenAiServer[] = [];
 afterEach(async () => {
   for (const s of extra.splice(0)) await s.close();
 });
+
+// Self-signed for 127.0.0.1 / localhost (as test/unit/sut/preflight.test.ts), valid 100 years; test use only.
+const CERT = `-----BEGIN CERTIFICATE-----
+MIIBpDCCAUmgAwIBAgIUBYv2Zg58/oflvASKzCi0PxaKrfEwCgYIKoZIzj0EAwIw
+GDEWMBQGA1UEAwwNdG9rYmVuY2gtdGVzdDAgFw0yNjExMjgwNTQzMTdaGA8yMTI2
+MTEwNDA1NDMxN1owGDEWMBQGA1UEAwwNdG9rYmVuY2gtdGVzdDBZMBMGByqGSM49
+AgEGCCqGSM49AwEHA0IABKQ1sWVhC16MmCT4ZpF76INSP/04/FfavA8uP2bIsntT
+qM2/JTRSViWwBBxlWahQssWx2tZQyUZQ0j7bYUWy6SujbzBtMB0GA1UdDgQWBBQO
+VcUah96JNjvF4/NvXXfldKBrTzAfBgNVHSMEGDAWgBQOVcUah96JNjvF4/NvXXfl
+dKBrTzAPBgNVHRMBAf8EBTADAQH/MBoGA1UdEQQTMBGHBH8AAAGCCWxvY2FsaG9z
+dDAKBggqhkjOPQQDAgNJADBGAiEAnGMl7iWNuR5VDOpJrg3bjsmaEivFvYUjB+bd
+yTM4cS0CIQDlE3ZgeKdacswJ3vwRDO7rdzN4pRBIfvTStvV8ttt0Qg==
+-----END CERTIFICATE-----
+`;
+const KEY = `-----BEGIN PRIVATE KEY-----
+MIGHAgEAMBMGByqGSM49AgEGCCqGSM49AwEHBG0wawIBAQQgoblzOEZsdfib7mKy
+Sb/U/o3H0ICxJCcikvJht3BNAu+hRANCAASkNbFlYQtejJgk+GaRe+iDUj/9OPxX
+2rwPLj9myLJ7U6jNvyU0UlYlsAQcZVmoULLFsdrWUMlGUNI+22FFsukr
+-----END PRIVATE KEY-----
+`;
+
+/** A minimal OpenAI-compatible server over TLS with the self-signed certificate: /v1/models and streamed completions. */
+async function startTlsServer(): Promise<{ url: string; completions: () => number; close: () => Promise<void> }> {
+  let completions = 0;
+  const server: HttpsServer = createHttpsServer({ cert: CERT, key: KEY }, (req, res) => {
+    req.resume();
+    req.on('end', () => {
+      if (req.method === 'GET' && req.url === '/v1/models') {
+        res.writeHead(200, { 'content-type': 'application/json' });
+        res.end(JSON.stringify({ object: 'list', data: [{ id: 'tls-model', object: 'model' }] }));
+        return;
+      }
+      completions++;
+      res.writeHead(200, { 'content-type': 'text/event-stream' });
+      const chunk = (o: unknown) => `data: ${JSON.stringify(o)}\n\n`;
+      res.write(chunk({ choices: [{ index: 0, text: ' a', finish_reason: null }] }));
+      res.write(chunk({ choices: [{ index: 0, text: ' b', finish_reason: 'length' }] }));
+      res.write(chunk({ choices: [], usage: { prompt_tokens: 5, completion_tokens: 2, total_tokens: 7 } }));
+      res.end('data: [DONE]\n\n');
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const port = (server.address() as AddressInfo).port;
+  return {
+    url: `https://127.0.0.1:${port}`,
+    completions: () => completions,
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
+  };
+}
 
 const QUICK = ['--samples', '5', '--quiet', '--idle-timeout', '1s', '--drain-timeout', '2s'];
 
@@ -222,6 +277,33 @@ describe('endpoint checks before the load (preflight)', () => {
     const r = await run(['run', 'llama2-70b/offline', '--endpoint', url, ...QUICK]);
     expectRejected(r, `${url}: TLS failure`);
     expect(r.stderr).toContain('try http:// instead of https://');
+  });
+
+  it('TLS failure: a certificate signed by an unknown CA, then --ca-cert and --insecure', async () => {
+    const tls = await startTlsServer();
+    try {
+      const r = await run(['run', 'llama2-70b/offline', '--endpoint', tls.url, ...QUICK]);
+      expectRejected(r, `${tls.url}: TLS failure`, []);
+      expect(r.stderr).toContain('--ca-cert FILE');
+      expect(tls.completions()).toBe(0);
+
+      const dir = tempDir('tokbench-bad-');
+      writeFileSync(join(dir, 'ca.pem'), CERT);
+      const ok = await run(['run', 'llama2-70b/offline', '--endpoint', tls.url, '--ca-cert', 'ca.pem', ...QUICK], { dir });
+      expect(ok.code, ok.stderr).toBe(0);
+      expect(tls.completions()).toBe(5);
+
+      const insecure = await run(['run', 'llama2-70b/offline', '--endpoint', tls.url, '--insecure', ...QUICK]);
+      expect(insecure.code, insecure.stderr).toBe(0);
+      expect(insecure.stderr).toContain('warning: --insecure: TLS certificates are not verified');
+    } finally {
+      await tls.close();
+    }
+  });
+
+  it('--ca-cert that cannot be read', async () => {
+    const r = await run(['run', 'llama2-70b/offline', '--endpoint', fake.url, '--ca-cert', 'missing.pem', ...QUICK]);
+    expectRejected(r, '--ca-cert missing.pem: cannot read (ENOENT)');
   });
 
   it('401: no API key given', async () => {

@@ -33,7 +33,7 @@ async function fake(script: FakeScript | ((req: unknown, i: number) => FakeScrip
 }
 
 /** a small, quick Offline run: short prompts and outputs, short timeouts */
-const BASE = ['--input-tokens', '32', '--output-tokens', '24', '--max-concurrency', '8', '--seed', '1', '--idle-timeout', '1s', '--drain-timeout', '2s', '--grace', '1s', '--quiet'];
+const BASE = ['--input-tokens', '32', '--output-tokens', '24', '--max-concurrency', '8', '--seed', '1', '--idle-timeout', '1s', '--drain-timeout', '2s', '--grace', '1s', '--workers', '1', '--quiet'];
 
 interface Outcome {
   code: number | null;
@@ -164,6 +164,16 @@ describe('simulator faults', () => {
     expect(o.records.find((r) => r.error?.kind === 'stream_error')?.error?.message).toContain('Simulated engine error');
   });
 
+  it('non-streaming: a truncated JSON body is malformed_stream, an engine error is http_5xx', async () => {
+    const s = await sim({ malformed: 0.3, 'error-event': 0.3 });
+    const o = await runAgainst(s.url, ['--samples', '30', '--no-stream']);
+    expectAccounted(o, 30);
+    const st = s.stats();
+    expect(st.faults.malformed + st.faults['error-event']).toBeGreaterThan(0);
+    expect(o.result.summary.errors.malformed_stream ?? 0).toBe(st.faults.malformed);
+    expect(o.result.summary.errors.http_5xx ?? 0).toBe(st.faults['error-event']);
+  });
+
   it('no usage in the stream: tokens counted by the tokenizer, and the result says so', async () => {
     const s = await sim({ 'no-usage': 1 });
     const o = await runAgainst(s.url, ['--samples', '12', '--no-continuous-usage']);
@@ -261,12 +271,30 @@ describe('scripted servers', () => {
     expect(s.errors.connect ?? 0).toBeGreaterThan(0);
     expect((s.errors.connect ?? 0) + (s.errors.reset ?? 0)).toBe(s.failed);
     expect(o.records.find((r) => r.error?.kind === 'connect')?.error?.message).toMatch(/ECONNREFUSED/);
-    expect(o.code).toBe(0);
+    // the endpoint went down and stayed down: the run failed, though result.json covers what finished
+    expect(o.code).toBe(3);
+    expect(o.stderr).toContain(`${f.url} became unreachable mid-run`);
+    expect(o.stderr).toMatch(/\d+ requests refused, none completed after/);
+    expect(o.stderr).toContain('ECONNREFUSED');
+    expect(o.stderr).toContain('hint: check that the server is still up');
   });
 
-  it('a server that never answers: the global deadline (--max-duration + --drain-timeout) ends the run', async () => {
+  it('some requests fail while the server stays up: counted, and the run succeeds (exit 0)', async () => {
+    // every 5th response is cut right after its headers
+    const f = await fake((_req, i) => (i % 5 === 4 ? { steps: [], end: 'reset', done: false } : { steps: [{ tokens: 2 }], usage: 'last' }));
+    const o = await runAgainst(f.url, ['--samples', '20']);
+    expectAccounted(o, 20);
+    expect(o.code, o.stderr).toBe(0);
+    expect(o.result.summary.failed).toBe(4);
+  });
+
+  it.each([
+    ['server', 'llama2-70b/server', ['--target-qps', '10']],
+    // Offline: 8 requests hang and take every slot; issuing must still stop at --max-duration
+    ['offline', 'llama2-70b/offline', []],
+  ])('a server that never answers (%s): the global deadline (--max-duration + --drain-timeout) ends the run', async (_name, scenario, extraArgs) => {
     const f = await fake({ headersDelayMs: 120_000 });
-    const o = await runAgainst(f.url, ['--samples', '1000', '--target-qps', '10', '--max-duration', '1s', '--drain-timeout', '1s'], 'llama2-70b/server');
+    const o = await runAgainst(f.url, ['--samples', '1000', '--max-duration', '1s', '--drain-timeout', '1s', ...extraArgs], scenario);
     expect(o.elapsedMs).toBeLessThan(8_000);
     const s = o.result.summary;
     expect(s.issued).toBeGreaterThan(0);

@@ -62,7 +62,7 @@ async function runAndAct(
   let child: ChildProcess | null = null;
   let actedAtMs = 0;
   const running = spawnCli(
-    ['run', 'llama2-70b/server', '--endpoint', f.url, '--target-qps', '4', '--samples', '400', '--seed', '1', '--input-tokens', '32', '--output-tokens', '64', '--idle-timeout', '5s', '--drain-timeout', '2s', '--quiet', '--out', out, ...extraArgs],
+    ['run', 'llama2-70b/server', '--endpoint', f.url, '--target-qps', '4', '--samples', '400', '--seed', '1', '--input-tokens', '32', '--output-tokens', '64', '--idle-timeout', '5s', '--drain-timeout', '2s', '--workers', '1', '--quiet', '--out', out, ...extraArgs],
     { cwd: dir, timeoutMs: 30_000, onStarted: (c) => (child = c) },
   );
   const acting = (async () => {
@@ -108,7 +108,8 @@ describe.each([['SIGINT'], ['SIGTERM']] as const)('%s', (signal) => {
     // in flight at the signal, and finished in the grace period: nothing aborted
     expect(result.summary.failed).toBe(0);
     expect(records.every((x) => x.ok)).toBe(true);
-    expect(exitedAtMs - actedAtMs).toBeLessThan(3_000);
+    // the grace period, not the 100 s the schedule would take (slack for a loaded machine)
+    expect(exitedAtMs - actedAtMs).toBeLessThan(6_000);
     expect(r.stdout).toContain('interrupted');
   });
 
@@ -126,7 +127,7 @@ describe.each([['SIGINT'], ['SIGTERM']] as const)('%s', (signal) => {
     expect(records.filter((x) => x.error?.kind === 'aborted').length).toBe(result.summary.errors.aborted);
     const took = exitedAtMs - actedAtMs;
     expect(took).toBeGreaterThan(900);
-    expect(took).toBeLessThan(4_000);
+    expect(took).toBeLessThan(6_000);
   });
 });
 
@@ -143,10 +144,21 @@ it('a second SIGINT aborts at once, and the records are still flushed', async ()
   expect(r.stderr).toContain('SIGINT: stopping; in-flight requests get 60s to finish (again to abort now)');
   expect(r.stderr).toContain('SIGINT: aborting in-flight requests');
   // nowhere near the 60 s grace
-  expect(exitedAtMs - secondAtMs).toBeLessThan(3_000);
+  expect(exitedAtMs - secondAtMs).toBeLessThan(4_000);
   const { result, records } = expectPartialResult(out);
   expect(result.summary.errors.aborted).toBeGreaterThanOrEqual(3);
   expect(records.filter((x) => !x.ok).every((x) => x.error?.kind === 'aborted')).toBe(true);
+});
+
+it('with worker threads (--workers 2): SIGINT still stops, aborts after the grace period, and writes everything', async () => {
+  const f = await fake(slowStream(20));
+  const { r, out, actedAtMs, exitedAtMs } = await runAndAct(f, ['--grace', '1s', '--workers', '2'], 3, async (child) => {
+    child.kill('SIGINT');
+  });
+  expect(r.code, r.stderr).toBe(130);
+  const { result } = expectPartialResult(out);
+  expect(result.summary.errors.aborted).toBeGreaterThanOrEqual(3);
+  expect(exitedAtMs - actedAtMs).toBeLessThan(6_000);
 });
 
 describe('durability', () => {

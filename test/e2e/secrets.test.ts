@@ -165,6 +165,18 @@ describe('the API key never leaks', () => {
     expectNowhere(other, dir, outputs);
   });
 
+  it('a key in the endpoint URL (query string or user:password) is refused without echoing it', async () => {
+    const key = plant('url');
+    const f = await fake({});
+    for (const url of [`${f.url}/v1?api_key=${key}`, f.url.replace('http://', `http://bench:${key}@`)]) {
+      const { dir, outputs, run } = await runAndCollect(['--endpoint', url]);
+      expect(run.code).toBe(2);
+      expect(run.stderr).toMatch(/has a query or fragment|contains credentials/);
+      expectNowhere(key, dir, outputs);
+    }
+    expect(f.requests.length).toBe(0);
+  });
+
   it('a key with a line break is refused without echoing it', async () => {
     const key = plant('crlf');
     const f = await fake({});
