@@ -20,16 +20,22 @@ export const CLIENT_JS = String.raw`
   var plots = [];
   var dpr = function () { return window.devicePixelRatio || 1; };
 
+  // at most 3 significant digits, no trailing zeros: 1, 2.5, 10k, 1.25M
+  function trim(x) { return String(Number(x.toPrecision(3))); }
   function fmtNum(v) {
     if (v === null || v === undefined || !isFinite(v)) return '–';
     var a = Math.abs(v);
-    if (a >= 1e9) return (v / 1e9).toFixed(a >= 1e10 ? 1 : 2) + 'G';
-    if (a >= 1e6) return (v / 1e6).toFixed(a >= 1e7 ? 1 : 2) + 'M';
-    if (a >= 1e4) return (v / 1e3).toFixed(a >= 1e5 ? 0 : 1) + 'k';
-    if (a >= 100 || a === 0) return v.toFixed(0);
-    if (a >= 10) return v.toFixed(1);
-    if (a >= 1) return v.toFixed(2);
-    return Number(v.toPrecision(3)).toString();
+    if (a >= 1e9) return trim(v / 1e9) + 'G';
+    if (a >= 1e6) return trim(v / 1e6) + 'M';
+    if (a >= 1e4) return trim(v / 1e3) + 'k';
+    if (a >= 1000) return String(Math.round(v));
+    return trim(v);
+  }
+  function logAxisValues(u, splits) {
+    return splits.map(function (v) {
+      var e = Math.log10(v);
+      return Math.abs(e - Math.round(e)) < 1e-9 ? fmtNum(v) : '';
+    });
   }
   function fmtLegend(v) {
     if (v === null || v === undefined || !isFinite(v)) return '–';
@@ -56,6 +62,9 @@ export const CLIENT_JS = String.raw`
     return function (u) {
       var ctx = u.ctx, b = u.bbox, r = dpr();
       ctx.save();
+      // uPlot leaves its axis-label alignment on the context
+      ctx.textAlign = 'left';
+      ctx.textBaseline = 'alphabetic';
       (spec.bands || []).forEach(function (band) {
         var x0 = u.valToPos(band.from, 'x', true), x1 = u.valToPos(band.to, 'x', true);
         x0 = Math.max(b.left, x0); x1 = Math.min(b.left + b.width, x1);
@@ -67,34 +76,53 @@ export const CLIENT_JS = String.raw`
         ctx.fillText(band.label || '', x0 + 4 * r, b.top + b.height - 6 * r);
       });
       ctx.lineWidth = 1 * r;
+      ctx.font = (11 * r) + 'px system-ui, sans-serif';
+      var placed = [];
+      function free(x0, y0, w, h) {
+        for (var i = 0; i < placed.length; i++) {
+          var p = placed[i];
+          if (x0 < p[0] + p[2] && x0 + w > p[0] && y0 < p[1] + p[3] && y0 + h > p[1]) return false;
+        }
+        return true;
+      }
+      // a label with a white backing at (x0, y0) (top left), moved down, then up, until it overlaps no other label
+      function label(text, color, x0, y0) {
+        var w = ctx.measureText(text).width + 6 * r, h = 15 * r;
+        x0 = Math.max(b.left + 2 * r, Math.min(x0, b.left + b.width - w - 2 * r));
+        var clamp = function (y) { return Math.max(b.top, Math.min(y, b.top + b.height - h)); };
+        var y = clamp(y0), step = h + 1 * r;
+        var dir = y0 > b.top + b.height / 2 ? -1 : 1;
+        for (var k = 1; k <= 16 && !free(x0, y, w, h); k++) y = clamp(y0 + dir * step * (k <= 8 ? k : -(k - 8)));
+        placed.push([x0, y, w, h]);
+        ctx.fillStyle = 'rgba(255,255,255,0.9)';
+        ctx.fillRect(x0, y, w, h);
+        ctx.fillStyle = color;
+        ctx.fillText(text, x0 + 3 * r, y + 11 * r);
+      }
       ctx.setLineDash([5 * r, 4 * r]);
       (spec.hlines || []).forEach(function (h) {
         var y = Math.round(u.valToPos(h.y, h.scale || 'y', true));
         if (y < b.top || y > b.top + b.height) return;
         ctx.strokeStyle = h.color;
         ctx.beginPath(); ctx.moveTo(b.left, y); ctx.lineTo(b.left + b.width, y); ctx.stroke();
-        ctx.fillStyle = h.color;
-        ctx.font = (11 * r) + 'px system-ui, sans-serif';
-        ctx.textAlign = 'right';
-        ctx.fillText(h.label, b.left + b.width - 4 * r, y - 4 * r);
-        ctx.textAlign = 'left';
+        var w = ctx.measureText(h.label).width + 6 * r;
+        label(h.label, h.color, b.left + b.width - w - 4 * r, y - 17 * r);
       });
-      var lastX = -1e9, row = 0;
-      (spec.marks || []).slice().sort(function (a, c) { return a.x - c.x; }).forEach(function (m) {
+      // percentile marks: a dashed line up to the curve, a dot on it, the label to its upper left
+      (spec.marks || []).slice().sort(function (a, c) { return (c.y || 0) - (a.y || 0); }).forEach(function (m) {
         var x = Math.round(u.valToPos(m.x, 'x', true));
         if (!(x >= b.left - 1 && x <= b.left + b.width + 1)) return;
+        var yTop = m.y === undefined ? b.top : Math.round(u.valToPos(m.y, 'y', true));
         ctx.strokeStyle = m.color;
-        ctx.beginPath(); ctx.moveTo(x, b.top); ctx.lineTo(x, b.top + b.height); ctx.stroke();
-        ctx.font = (11 * r) + 'px system-ui, sans-serif';
-        var w = ctx.measureText(m.label).width;
-        row = x - lastX < w + 8 * r ? row + 1 : 0;
-        lastX = x;
-        var right = x + w + 6 * r > b.left + b.width;
-        ctx.fillStyle = 'rgba(255,255,255,0.85)';
-        var tx = right ? x - w - 4 * r : x + 4 * r, ty = b.top + (14 + 14 * (row % 4)) * r;
-        ctx.fillRect(tx - 2 * r, ty - 11 * r, w + 4 * r, 14 * r);
-        ctx.fillStyle = m.color;
-        ctx.fillText(m.label, tx, ty);
+        ctx.setLineDash([4 * r, 3 * r]);
+        ctx.beginPath(); ctx.moveTo(x, b.top + b.height); ctx.lineTo(x, yTop); ctx.stroke();
+        ctx.setLineDash([]);
+        if (m.y !== undefined) {
+          ctx.fillStyle = m.color;
+          ctx.beginPath(); ctx.arc(x, yTop, 3.5 * r, 0, 2 * Math.PI); ctx.fill();
+        }
+        // the bottom band right of the line is below a rising curve, so clear of it; stacked upward when crowded
+        label(m.label, m.color, x + 3 * r, b.top + b.height - 19 * r);
       });
       ctx.setLineDash([]);
       (spec.flagged || []).forEach(function (f) {
@@ -147,7 +175,7 @@ export const CLIENT_JS = String.raw`
     var ticks = { stroke: '#d1d5db', width: 1, size: 4 };
     var axisFont = '12px system-ui, -apple-system, Segoe UI, Roboto, sans-serif';
     var labelFont = '600 12px system-ui, -apple-system, Segoe UI, Roboto, sans-serif';
-    var xAxis = { label: spec.xLabel, stroke: '#374151', grid: grid, ticks: ticks, font: axisFont, labelFont: labelFont, labelSize: 22, size: 34, values: axisValues };
+    var xAxis = { label: spec.xLabel, stroke: '#374151', grid: grid, ticks: ticks, font: axisFont, labelFont: labelFont, labelSize: 22, size: 34, values: spec.xLog ? logAxisValues : axisValues };
     if (kind === 'bars') {
       xAxis.splits = function () { return spec.xTicks.map(function (_, i) { return i; }); };
       xAxis.values = function (u, splits) { return splits.map(function (i) { return spec.xTicks[i] || ''; }); };
@@ -155,7 +183,7 @@ export const CLIENT_JS = String.raw`
     } else if (spec.xTickLabels) {
       xAxis.values = function (u, splits) { return splits.map(function (v) { return spec.xTickLabels[String(v)] || fmtNum(v); }); };
     }
-    var axes = [xAxis, { label: spec.yLabel, stroke: '#374151', grid: grid, ticks: ticks, font: axisFont, labelFont: labelFont, labelSize: 22, size: 56, values: axisValues }];
+    var axes = [xAxis, { label: spec.yLabel, stroke: '#374151', grid: grid, ticks: ticks, font: axisFont, labelFont: labelFont, labelSize: 22, size: 56, values: spec.yLog ? logAxisValues : axisValues }];
     if (spec.y2Label) {
       scales.y2 = spec.y2Range ? { range: function () { return spec.y2Range; } } : { range: rangeFromZero };
       axes.push({ scale: 'y2', side: 1, label: spec.y2Label, stroke: '#374151', grid: { show: false }, ticks: ticks, font: axisFont, labelFont: labelFont, labelSize: 22, size: 56, values: axisValues });

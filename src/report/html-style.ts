@@ -40,7 +40,7 @@ tr:last-child td { border-bottom: 0; }
 th { font-size: 12px; color: var(--muted); font-weight: 600; background: #f9fafb; }
 td.num, th.num { text-align: right; white-space: nowrap; }
 td.mono, .mono { font-family: ui-monospace, SFMono-Regular, Menlo, Consolas, monospace; font-size: 12.5px; }
-td.pass { color: var(--ok); font-weight: 600; } td.fail { color: var(--bad); font-weight: 600; }
+td.pass { color: var(--ok); font-weight: 600; white-space: nowrap; } td.fail { color: var(--bad); font-weight: 600; white-space: nowrap; }
 .origin { color: var(--muted); font-size: 12px; }
 .origin.flag, .origin.file, .origin.env { color: #1d4ed8; }
 ul.recs { margin: 8px 0 0; padding-left: 20px; } ul.recs li { margin: 3px 0; }

@@ -135,7 +135,7 @@ export class ProgressReporter {
     const snap = this.snapshot();
     if (this.o.io.stderrIsTTY) {
       const width = terminalColumns(this.o.io) - 1;
-      const plain = formatLine(snap);
+      const plain = formatLine(snap, width);
       const text = plain.length > width ? plain.slice(0, Math.max(0, width - 1)) + '…' : plain;
       const pad = Math.max(0, this.lastLength - text.length);
       const shown = this.c.level > 0 ? colorize(text, snap, this.c) : text;
@@ -226,23 +226,34 @@ function ttftP99Ms(collector: MetricsCollector): number | null {
   return h.getValueAtPercentile(99) / 1000;
 }
 
-/** The status line, plain text (no escape codes). Exported for tests. */
-export function formatLine(s: ProgressSnapshot): string {
-  const parts: string[] = [];
+/**
+ * The status line, plain text (no escape codes). Given a width (a terminal),
+ * the least useful parts are left out until it fits, rather than cutting the
+ * end (where the errors are). Exported for tests.
+ */
+export function formatLine(s: ProgressSnapshot, width = Infinity): string {
+  // [text, priority]: higher stays longer
+  const parts: [string, number][] = [];
   if (s.phase === 'warm-up') {
-    parts.push(`warm-up ${formatCount(s.warmupDone)}/${formatCount(s.warmupTotal)}`, `${fmtClock(s.elapsedS)}`);
+    parts.push([`warm-up ${formatCount(s.warmupDone)}/${formatCount(s.warmupTotal)}`, 9], [`${fmtClock(s.elapsedS)}`, 1]);
   } else {
     const target = s.targetS === null ? '' : ` / ${fmtClock(s.targetS)}`;
-    parts.push(`${s.phase} ${fmtClock(s.elapsedS)}${target} (${Math.floor(s.fraction * 100)}%)`);
-    parts.push(`issued ${formatCount(s.issued)}/${formatCount(s.scheduled)}`);
-    parts.push(`done ${formatCount(s.completed)}`);
-    parts.push(`in flight ${formatCount(s.inFlight)}`);
+    parts.push([`${s.phase} ${fmtClock(s.elapsedS)}${target} (${Math.floor(s.fraction * 100)}%)`, 9]);
+    parts.push([`issued ${formatCount(s.issued)}/${formatCount(s.scheduled)}`, 6]);
+    parts.push([`done ${formatCount(s.completed)}`, 2]);
+    parts.push([`in flight ${formatCount(s.inFlight)}`, 5]);
   }
-  parts.push(`${formatNumber(s.outputTokensPerSecond)} out tok/s`);
-  parts.push(`p99 TTFT ${s.ttftP99Ms === null ? '–' : formatDurationMs(s.ttftP99Ms)}`);
-  parts.push(`errors ${formatCount(s.failed)}`);
-  if (s.scrapeErrors > 0) parts.push(`scrape errors ${formatCount(s.scrapeErrors)}`);
-  return parts.join(' · ');
+  parts.push([`${formatNumber(s.outputTokensPerSecond)} out tok/s`, 7]);
+  parts.push([`p99 TTFT ${s.ttftP99Ms === null ? '–' : formatDurationMs(s.ttftP99Ms)}`, 4]);
+  parts.push([`errors ${formatCount(s.failed)}`, 8]);
+  if (s.scrapeErrors > 0) parts.push([`scrape errors ${formatCount(s.scrapeErrors)}`, 3]);
+  const join = (ps: [string, number][]) => ps.map((p) => p[0]).join(' · ');
+  let kept = parts;
+  while (kept.length > 1 && join(kept).length > width) {
+    const lowest = Math.min(...kept.map((p) => p[1]));
+    kept = kept.filter((p) => p[1] !== lowest);
+  }
+  return join(kept);
 }
 
 function colorize(text: string, s: ProgressSnapshot, c: ChalkInstance): string {
