@@ -7,6 +7,7 @@ import { Command, CommanderError } from 'commander';
 import { ExitCode, TokbenchError } from '../errors.js';
 import type { CliIo } from './io.js';
 import { runCommand } from './run.js';
+import { findPeakCommand } from './find-peak.js';
 import { serveCommand } from './serve.js';
 import { checkCommand } from './check.js';
 import { compareCommand } from './compare.js';
@@ -30,6 +31,7 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
       writeErr: (s) => io.stderr.write(s),
     });
   program.addCommand(runCommand(io, setExitCode));
+  program.addCommand(findPeakCommand(io, setExitCode));
   program.addCommand(serveCommand(io));
   program.addCommand(checkCommand(io, setExitCode));
   program.addCommand(compareCommand(io, setExitCode));

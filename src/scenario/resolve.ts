@@ -15,6 +15,7 @@ import { parseLengthSpec, validateLengthDistribution } from '../dataset/lengths.
 import { BUILTIN_NAMES, BUILTIN_PROFILES, MLPERF_V60_SEEDS, type BenchmarkProfile } from './builtins.js';
 import { scenarioFileSchema, type ScenarioFile } from './schema.js';
 import type { EndpointSpec, Origin, ResolvedScenario } from './types.js';
+import { applyLoadgenConfLayer, parseLoadgenConfInput, type LoadgenConfInput } from './conf-wiring.js';
 
 /** What the CLI collected from flags; undefined = not given. Units as in the names. */
 export interface ScenarioFlags {
@@ -99,6 +100,8 @@ type Tree = Record<string, unknown>;
 class Layers {
   readonly value: Tree = {};
   readonly origins: Record<string, Origin> = {};
+  /** `file:line` of values set from mlperf.conf / user.conf */
+  readonly confWhere: Record<string, string> = {};
   set(path: string, v: unknown, origin: Origin): void {
     if (v === undefined) return;
     const keys = path.split('.');
@@ -143,6 +146,8 @@ export interface ResolveInput {
   flags: ScenarioFlags;
   env: NodeJS.ProcessEnv;
   cwd: string;
+  /** --mlperf-conf / --user-conf: LoadGen conf layers (conf-wiring.ts explains where they sit) */
+  loadgenConfs?: LoadgenConfInput;
 }
 
 export const DEFAULT_SCENARIO = 'llama2-70b/offline';
@@ -171,12 +176,15 @@ export function resolveScenario(input: ResolveInput): ResolvedScenario {
   }
 
   const profile = profileName ? BUILTIN_PROFILES[profileName]! : null;
+  const confs = input.loadgenConfs ? parseLoadgenConfInput(input.loadgenConfs) : null;
   applyDefaults(layers, profile, file);
   if (profile) applyProfile(layers, profile);
+  if (confs?.mlperf) applyLoadgenConfLayer(layers, [confs.mlperf], 'mlperf.conf', confs.onWarning);
   if (file) {
     const { extends: _extends, schemaVersion: _v, ...rest } = file;
     layers.merge(rest as Tree, 'file');
   }
+  if (confs) applyLoadgenConfLayer(layers, confs.user, 'user.conf', confs.onWarning);
   applyEnv(layers, input.env);
   applyFlags(layers, input.flags, problems);
   deriveDependent(layers, profile, file, input.flags);
@@ -445,6 +453,7 @@ function whereOf(path: string, layers: Layers, fileWhere: string): string {
   if (origin === 'flag' && FLAG_FOR_PATH[path]) return FLAG_FOR_PATH[path]!;
   if (origin === 'file' && fileWhere) return `${fileWhere}: ${path}`;
   if (origin === 'env') return path === 'endpoints' ? 'TOKBENCH_ENDPOINT' : 'TOKBENCH_MODEL';
+  if ((origin === 'user.conf' || origin === 'mlperf.conf') && layers.confWhere[path]) return `${layers.confWhere[path]} (${path})`;
   return path;
 }
 

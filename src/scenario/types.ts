@@ -12,7 +12,7 @@ export type ScenarioKind = 'offline' | 'server' | 'interactive';
 /** How queries are issued: all at t=0, Poisson/gamma arrivals, or a fixed number in flight. */
 export type LoadPattern = 'offline' | 'poisson' | 'closed';
 
-export type Origin = 'default' | 'profile' | 'file' | 'env' | 'flag' | 'user.conf';
+export type Origin = 'default' | 'profile' | 'file' | 'env' | 'flag' | 'mlperf.conf' | 'user.conf';
 
 export interface EndpointSpec {
   url: string;
