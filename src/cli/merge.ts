@@ -7,7 +7,7 @@
  * The merge logic is src/metrics/merge.ts.
  */
 import { closeSync, existsSync, mkdirSync, openSync, readdirSync, readFileSync, statSync, writeSync } from 'node:fs';
-import { basename, dirname, join, resolve as resolvePath } from 'node:path';
+import { dirname, join, resolve as resolvePath } from 'node:path';
 import { Command } from 'commander';
 import { ConfigError, ExitCode, type Problem } from '../errors.js';
 import type { CliIo } from './io.js';
@@ -49,8 +49,12 @@ export function mergeCommand(io: CliIo, setExitCode: (code: number) => void): Co
     });
 }
 
-/** The shard directories named by the arguments, in order, without duplicates of one path. */
-export function findShardDirs(args: readonly string[], cwd: string): string[] {
+/**
+ * The shard directories named by the arguments, in order. A directory that is
+ * not itself a shard is searched one level down; there, the output directory
+ * and results that are not shards (an earlier merge) are passed over.
+ */
+export function findShardDirs(args: readonly string[], cwd: string, skip: { outDir?: string; note?: (m: string) => void } = {}): string[] {
   const problems: Problem[] = [];
   const dirs: string[] = [];
   for (const arg of args) {
@@ -73,12 +77,27 @@ export function findShardDirs(args: readonly string[], cwd: string): string[] {
     const subs = readdirSync(path, { withFileTypes: true })
       .filter((d) => d.isDirectory() && (existsSync(join(path, d.name, 'result.json')) || existsSync(join(path, d.name, RUN_INFO_FILE))))
       .map((d) => join(path, d.name))
+      .filter((d) => d !== skip.outDir && !isUnshardedResult(d, skip.note))
       .sort((a, b) => a.localeCompare(b, 'en', { numeric: true }));
     if (subs.length === 0) problems.push({ where: arg, message: 'holds no shard (no result.json in it or in its subdirectories)', hint: 'give the --out directory of each shard, or a directory holding them' });
     dirs.push(...subs);
   }
   if (problems.length > 0) throw new ConfigError(problems, 'cannot find the shards');
   return dirs;
+}
+
+/** a result.json that says it is not a shard (e.g. an earlier merge kept beside the shards) */
+function isUnshardedResult(dir: string, note?: (m: string) => void): boolean {
+  try {
+    const r = JSON.parse(readFileSync(join(dir, 'result.json'), 'utf8')) as { shard?: unknown };
+    if (r.shard === null) {
+      note?.(`${dir}: not a shard (shard: null), passed over`);
+      return true;
+    }
+  } catch {
+    // unreadable or missing: readShard reports it
+  }
+  return false;
 }
 
 export async function readShard(dir: string, shown: string, warn: (m: string) => void): Promise<ShardInput> {
@@ -132,7 +151,7 @@ export async function executeMerge(args: readonly string[], o: MergeCliOptions, 
   parseThresholds(asserts, (i) => `--assert ${JSON.stringify(asserts[i])}`);
   const baseline = o.baseline ? { result: readBaselineFile(o.baseline, io.cwd), file: o.baseline } : null;
   const outDir = resolvePath(io.cwd, o.out);
-  const dirs = findShardDirs(args, io.cwd);
+  const dirs = findShardDirs(args, io.cwd, { outDir, note: warn });
   if (dirs.includes(outDir)) {
     throw new ConfigError({ where: `-o ${o.out}`, message: 'is one of the shards', hint: 'write the merged result to a directory of its own, e.g. -o merged' });
   }
@@ -160,7 +179,7 @@ export async function executeMerge(args: readonly string[], o: MergeCliOptions, 
   const r = merged.result;
   if (o.json) io.stdout.write(text);
   else io.stdout.write(renderTerminal(r, { color: o.color !== false && io.stdoutIsTTY && !io.env.NO_COLOR, width: 100 }));
-  warn(`merged ${shards.length} shards (${r.summary.completed} completed, ${r.summary.failed} failed of ${r.scenario.samples} scheduled) into ${basename(outDir) === o.out ? o.out : outDir}`);
+  warn(`merged ${shards.length} shards (${r.summary.completed} completed, ${r.summary.failed} failed of ${r.scenario.samples} scheduled) into ${o.out}`);
   if (r.thresholds.some((t) => !t.passed)) return ExitCode.assertionFailed;
   return ExitCode.ok;
 }

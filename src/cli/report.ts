@@ -17,13 +17,17 @@ import { parseResultJson } from '../report/result-json.js';
 import { renderTerminal } from '../report/terminal.js';
 import { renderMarkdown } from '../report/markdown.js';
 import { renderJunit } from '../report/junit.js';
+import { renderReportFiles } from '../report/html-files.js';
+import { RequestSampler } from '../telemetry/request-sample.js';
 import type { ResultJson } from '../metrics/types.js';
 import { TOKBENCH_VERSION } from '../version.js';
 import { writeFileAtomic } from './run.js';
 
 interface ReportOptions {
   from?: string;
-  format: 'text' | 'md' | 'json' | 'junit';
+  format: 'text' | 'md' | 'json' | 'junit' | 'html';
+  /** --format html: write here instead of stdout */
+  output?: string;
   out?: string;
   color?: boolean;
 }
@@ -31,17 +35,24 @@ interface ReportOptions {
 export function reportCommand(io: CliIo, setExitCode: (code: number) => void): Command {
   return new Command('report')
     .description('Render a saved result.json, or rebuild one from requests.jsonl (--from)')
-    .argument('[result]', 'a result.json')
+    .argument('[results...]', 'a result.json (with --format html: several overlay, and a find-peak result plots its curve)')
     .option('--from <requests.jsonl>', 'rebuild the summary from per-request records (run.json must be beside them)')
-    .addOption(new Option('--format <format>', 'output format').choices(['text', 'md', 'json', 'junit']).default('text'))
+    .addOption(new Option('--format <format>', 'output format').choices(['text', 'md', 'json', 'junit', 'html']).default('text'))
     .option('--out <file>', 'also write the rebuilt result.json here (with --from)')
+    .option('-o, --output <file>', 'with --format html: write the page to this file (default: stdout)')
     .option('--no-color', 'no colours')
-    .action(async (resultArg: string | undefined, o: ReportOptions) => {
-      setExitCode(await runReport(resultArg, o, io));
+    .action(async (resultArgs: string[], o: ReportOptions) => {
+      setExitCode(await runReport(resultArgs, o, io));
     });
 }
 
-export async function runReport(resultArg: string | undefined, o: ReportOptions, io: CliIo): Promise<number> {
+export async function runReport(resultArgs: string | string[] | undefined, o: ReportOptions, io: CliIo): Promise<number> {
+  const args = resultArgs === undefined ? [] : Array.isArray(resultArgs) ? resultArgs : [resultArgs];
+  if (o.format === 'html' && o.from === undefined) return renderReportFiles(args, o.output, io);
+  if (args.length > 1) {
+    throw new ConfigError({ where: 'tokbench report', message: `${args.length} results given; only --format html overlays several`, hint: 'tokbench report A.json B.json --format html -o compare.html, or tokbench compare BASE.json NEW.json' });
+  }
+  const resultArg = args[0];
   let result: ResultJson;
   if (o.from !== undefined) {
     result = await rebuildFromRecords(resolvePath(io.cwd, o.from), io);
@@ -69,6 +80,8 @@ export async function runReport(resultArg: string | undefined, o: ReportOptions,
     case 'junit':
       io.stdout.write(renderJunit(result));
       break;
+    case 'html':
+      return renderReportFiles([], o.output, io, result);
     default:
       io.stdout.write(renderTerminal(result, { color, width: 100 }));
   }
@@ -82,9 +95,11 @@ async function rebuildFromRecords(path: string, io: CliIo): Promise<ResultJson> 
   }
   const info = JSON.parse(readFileSync(infoPath, 'utf8')) as RunInfo;
   const collector = new MetricsCollector(info.endpoints.length);
+  const sampler = new RequestSampler();
   let last = 0;
   const { truncatedTail } = await readRecords(path, (rec) => {
     collector.record(rec);
+    sampler.add(rec);
     if (rec.completedUs > last) last = rec.completedUs;
   });
   if (truncatedTail) io.stderr.write(`tokbench: warning: ${path}: the last line was cut short (the run was killed mid-write); it was skipped\n`);
@@ -96,7 +111,7 @@ async function rebuildFromRecords(path: string, io: CliIo): Promise<ResultJson> 
   if (interrupted) {
     io.stderr.write(`tokbench: ${counters.completed + counters.failed} of ${info.samples} scheduled queries finished before the run ended; the summary covers those\n`);
   }
-  return assembleResult({
+  const rebuilt = assembleResult({
     collector,
     scenario: info.scenario,
     sizing: info.sizing,
@@ -111,4 +126,6 @@ async function rebuildFromRecords(path: string, io: CliIo): Promise<ResultJson> 
     simulated: info.simulated,
     tags: info.tags,
   });
+  rebuilt.requestSample = sampler.toJson();
+  return rebuilt;
 }

@@ -4,7 +4,7 @@
  * schedule, run it, then summarize, judge and report. Everything that can be
  * wrong with the input is found before the first request is sent.
  */
-import { mkdirSync, renameSync, writeFileSync, appendFileSync } from 'node:fs';
+import { mkdirSync, renameSync, writeFileSync, appendFileSync, openSync, fsyncSync, closeSync } from 'node:fs';
 import { join, resolve as resolvePath } from 'node:path';
 import { Command, Option } from 'commander';
 import { ConfigError, ExitCode, RunFailedError, type Problem } from '../errors.js';
@@ -15,12 +15,17 @@ import { resolveScenario, type ScenarioFlags } from '../scenario/resolve.js';
 import type { ResolvedScenario } from '../scenario/types.js';
 import { loadTokenizer } from '../dataset/tokenizers.js';
 import { loadSampleLibrary } from '../dataset/library.js';
+import { countChatTokens } from '../dataset/chat.js';
+import type { SampleLibrary, Tokenizer } from '../dataset/types.js';
 import { buildSchedule, shardSchedule, type Schedule } from '../schedule/schedule.js';
 import { createOpenAiSut, redactHeaders, type OpenAiSutOptions } from '../sut/openai.js';
 import { preflight } from '../sut/preflight.js';
 import type { EndpointInfo } from '../sut/types.js';
 import { runSchedule, type Balancing } from '../runner/runner.js';
 import { ProgressReporter } from '../runner/progress.js';
+import { attachObservations, createScraper, parseObserveFlags } from '../telemetry/run-hooks.js';
+import { RequestSampler } from '../telemetry/request-sample.js';
+import { renderHtmlReport } from '../report/html.js';
 import { RecordWriter } from '../records/jsonl.js';
 import { MetricsCollector } from '../metrics/collector.js';
 import { assembleResult } from '../metrics/assemble.js';
@@ -36,11 +41,13 @@ import type { ResultJson } from '../metrics/types.js';
 import { resolveApiKey } from './api-key.js';
 import { parseShard } from './shard.js';
 import { RUN_INFO_FILE, type RunInfo } from '../records/run-info.js';
+import { readLoadgenConfFiles } from '../scenario/conf-wiring.js';
+import { AccuracyRecorder, describeAccuracy } from '../accuracy/run-accuracy.js';
 import { applyScaleOutFlags, clientInfo, runClock, workersFor } from './scale-out.js';
-import { workerRunner } from '../runner/workers.js';
+import { localUsOfEpoch, workerRunner } from '../runner/workers.js';
 import { addScaleOutFigures } from '../metrics/scale-out.js';
 
-interface RunCliOptions {
+export interface RunCliOptions {
   endpoint?: string[];
   model?: string;
   api?: string;
@@ -78,6 +85,11 @@ interface RunCliOptions {
   json?: boolean;
   junit?: string;
   markdown?: string;
+  report?: string;
+  html?: string;
+  scrape?: string[];
+  scrapeInterval?: string;
+  scrapeAll?: boolean;
   quiet?: boolean;
   color?: boolean;
   balancing?: string;
@@ -95,6 +107,8 @@ interface RunCliOptions {
   endpointsFile?: string;
   baseline?: string;
   system?: string;
+  userConf?: string[];
+  mlperfConf?: string;
 }
 
 const collect = (value: string, previous: string[] = []) => [...previous, value];
@@ -141,6 +155,11 @@ export function runCommand(io: CliIo, setExitCode: (code: number) => void): Comm
     .option('--json', 'print result.json to stdout instead of the summary table')
     .option('--junit <file>', 'write a JUnit XML report of assertions and validity checks')
     .option('--markdown <file>', 'write a Markdown summary (also appended to $GITHUB_STEP_SUMMARY when set)')
+    .option('--report <format>', 'also write a report into --out: html (report.html, self-contained, opens offline)')
+    .option('--html <file>', 'write the HTML report to this file')
+    .option('--scrape <url>', 'Prometheus /metrics to poll during the run, e.g. http://host:8000/metrics (vLLM), http://host:9400/metrics (DCGM) (repeatable)', collect)
+    .option('--scrape-interval <time>', 'how often to scrape (default 1s; 0 turns scraping off, including the simulator\'s)')
+    .option('--scrape-all', 'keep every scraped metric, not only the known server and GPU set')
     .option('-q, --quiet', 'no progress on stderr')
     .option('--no-color', 'no colours')
     .addOption(new Option('--balancing <how>', 'spread requests over endpoints').choices(['round-robin', 'least-outstanding']).default('least-outstanding'))
@@ -158,13 +177,15 @@ export function runCommand(io: CliIo, setExitCode: (code: number) => void): Comm
     .option('--endpoints-file <file>', 'endpoints to spread the load over: YAML/JSON list of {url, model, labels}, or one URL[,key=value] per line')
     .option('--baseline <result.json>', 'single-node result: report scaling efficiency = throughput / (endpoints x baseline)')
     .option('--system <file>', 'MLPerf-style system description JSON, recorded under `system` in result.json')
+    .option('--user-conf <file>', 'LoadGen user.conf: model.scenario.key = value lines, looked up as LoadGen does (repeatable; later files win)', collect)
+    .option('--mlperf-conf <file>', 'LoadGen mlperf.conf (default: the built-in v6.0 values)')
     .action(async (scenarioArg: string | undefined, options: RunCliOptions) => {
       setExitCode(await executeRun(scenarioArg, options, io));
     });
 }
 
 /** flags → ScenarioFlags, collecting every malformed value at once */
-function scenarioFlags(o: RunCliOptions, problems: Problem[]): ScenarioFlags {
+export function scenarioFlags(o: RunCliOptions, problems: Problem[]): ScenarioFlags {
   const num = (flag: string, v: string | undefined, { int = false, count = false } = {}): number | undefined => {
     if (v === undefined) return undefined;
     const n = count ? parseCount(v) : Number(v);
@@ -237,7 +258,18 @@ function defaultOutDir(io: CliIo, scenario: ResolvedScenario): string {
 /** write-then-rename, so a reader never sees half a result.json */
 export function writeFileAtomic(path: string, content: string): void {
   const tmp = `${path}.tmp-${process.pid}`;
-  writeFileSync(tmp, content);
+  // fsync before the rename: after a crash the file is the old one or the new one, never empty
+  const fd = openSync(tmp, 'w');
+  try {
+    writeFileSync(fd, content);
+    try {
+      fsyncSync(fd);
+    } catch {
+      // some filesystems refuse fsync; the rename still keeps readers from half a file
+    }
+  } finally {
+    closeSync(fd);
+  }
   renameSync(tmp, path);
 }
 
@@ -248,6 +280,7 @@ export async function executeRun(scenarioArg: string | undefined, o: RunCliOptio
   const problems: Problem[] = [];
   const flags = scenarioFlags(o, problems);
   const shard = parseShard(o.shard, o.shardCount, io.env, problems);
+  const observe = parseObserveFlags(o, problems);
   let startAtWallMs: number | null = null;
   if (o.startAt !== undefined) {
     const t = /^\d+(\.\d+)?$/.test(o.startAt) ? Number(o.startAt) * 1000 : Date.parse(o.startAt);
@@ -256,7 +289,8 @@ export async function executeRun(scenarioArg: string | undefined, o: RunCliOptio
   }
   if (problems.length > 0) throw new ConfigError(problems);
 
-  const scenario = resolveScenario({ ...(scenarioArg === undefined ? {} : { scenario: scenarioArg }), flags, env: io.env, cwd: io.cwd });
+  const loadgenConfs = readLoadgenConfFiles(o, io.cwd, (p) => io.stderr.write(`tokbench: warning: ${p.where}: ${p.message}${p.hint ? ` (${p.hint})` : ''}\n`));
+  const scenario = resolveScenario({ ...(scenarioArg === undefined ? {} : { scenario: scenarioArg }), flags, env: io.env, cwd: io.cwd, ...(loadgenConfs ? { loadgenConfs } : {}) });
   // Parse thresholds now: a bad --assert must fail before any load is sent.
   const thresholdWhere = (i: number) => (scenario.origins.thresholds === 'flag' ? `--assert ${JSON.stringify(scenario.thresholds[i])}` : `thresholds[${i}]`);
   const parsedThresholds = parseThresholds(scenario.thresholds, thresholdWhere);
@@ -298,6 +332,9 @@ export async function executeRun(scenarioArg: string | undefined, o: RunCliOptio
       outputTokens: scenario.dataset.outputTokens,
       seed: scenario.seeds.qsl,
     });
+    adaptLibraryToApi(library, scenario, tokenizer);
+    // Accuracy mode: every sample once, responses kept and scored (src/accuracy/run-accuracy.ts).
+    const accuracy = scenario.run.mode === 'accuracy' ? await AccuracyRecorder.prepare(scenario, library, scenario.dataset.path === null ? null : resolvePath(io.cwd, scenario.dataset.path)) : null;
     let schedule: Schedule = buildSchedule({ scenario, librarySize: library.samples.length });
     if (shard) schedule = shardSchedule(schedule, shard.index, shard.count);
     announce(scenario, schedule, library.samples.length, log);
@@ -321,6 +358,7 @@ export async function executeRun(scenarioArg: string | undefined, o: RunCliOptio
     };
     writeFileAtomic(join(outDir, RUN_INFO_FILE), JSON.stringify(runInfo, null, 2) + '\n');
 
+    const live = { outputChunks: 0 };
     const sutOptions: OpenAiSutOptions = {
       endpoints,
       clock: realClock,
@@ -332,9 +370,11 @@ export async function executeRun(scenarioArg: string | undefined, o: RunCliOptio
       retries: scenario.run.retries,
       connectionsPerEndpoint: connectionsFor(schedule, endpoints.length),
       ...(tls ? { tls } : {}),
+      liveCounters: live,
     };
     const sut = createOpenAiSut(sutOptions);
-    const workers = workersFor(scaleOut, schedule);
+    // accuracy mode needs each response's text, which worker threads do not hand back
+    const workers = accuracy ? 1 : workersFor(scaleOut, schedule);
     if (workers > 1) log(`${workers} worker threads`);
 
     const collector = new MetricsCollector(endpoints.length);
@@ -351,21 +391,28 @@ export async function executeRun(scenarioArg: string | undefined, o: RunCliOptio
         hardStop.abort(new Error(sig));
       }
     });
+    const scraper = createScraper(observe, sim === null ? null : sim.url, realClock);
+    const sampler = new RequestSampler();
     const progress = o.quiet
       ? null
-      : new ProgressReporter({ io, collector, clock: realClock, schedule, scenario, color: o.color !== false && !io.env.NO_COLOR });
+      : new ProgressReporter({ io, collector, clock: realClock, schedule, scenario, color: o.color !== false && !io.env.NO_COLOR, live, interrupt: interrupt.signal, ...(scraper ? { telemetry: scraper } : {}) });
 
     const startedAt = new Date();
     let startAtUs: number | undefined;
     if (startAtWallMs !== null) {
       const delayMs = startAtWallMs - Date.now();
       if (delayMs > 0) log(`waiting ${Math.round(delayMs / 1000)}s for --start-at ${new Date(startAtWallMs).toISOString()}`);
-      startAtUs = realClock.nowUs() + Math.max(0, delayMs) * 1000;
+      // on the epoch timeline worker threads and other shards use (Date.now() is whole ms)
+      startAtUs = Math.max(realClock.nowUs(), localUsOfEpoch(startAtWallMs * 1000));
     }
     let firstError: string | null = null;
+    // Per endpoint: the last completion and the refused connections, to tell an endpoint that went down and stayed down.
+    const lastOkUs = endpoints.map(() => -1);
+    const refused = endpoints.map(() => ({ lastUs: -1, count: 0, first: '' }));
     let outcome;
     try {
       progress?.start();
+      scraper?.start();
       const runner = workers > 1 ? workerRunner({ workers, sut: sutOptions, tokenizer: scenario.dataset.tokenizer }) : runSchedule;
       outcome = await runner({
         clock: realClock,
@@ -387,16 +434,28 @@ export async function executeRun(scenarioArg: string | undefined, o: RunCliOptio
           collector.onIssued(endpoint, relUs);
           progress?.onIssued();
         },
-        onRecord: (rec) => {
+        onRecord: (rec, outcome) => {
+          accuracy?.onRecord(rec, outcome ?? null);
           if (!rec.ok && firstError === null && rec.error && !rec.warmup) {
             firstError = `${rec.error.kind}${rec.error.httpStatus ? ` (HTTP ${rec.error.httpStatus})` : ''}: ${rec.error.message}`;
           }
+          if (!rec.warmup && rec.endpoint >= 0 && rec.endpoint < endpoints.length) {
+            if (rec.ok) lastOkUs[rec.endpoint] = Math.max(lastOkUs[rec.endpoint]!, rec.completedUs);
+            else if (rec.error?.kind === 'connect') {
+              const r = refused[rec.endpoint]!;
+              if (r.count++ === 0) r.first = rec.error.message;
+              r.lastUs = Math.max(r.lastUs, rec.completedUs);
+            }
+          }
           writer.write(rec);
           collector.record(rec);
+          sampler.add(rec);
+          progress?.onRecord(rec);
         },
       });
     } finally {
       progress?.stop();
+      await scraper?.stop();
       unsubscribe();
       writer.close();
       await sut.close();
@@ -431,6 +490,11 @@ export async function executeRun(scenarioArg: string | undefined, o: RunCliOptio
     writeFileAtomic(join(outDir, RUN_INFO_FILE), JSON.stringify({ ...runInfo, clock: result.clock, client: result.client }, null, 2) + '\n');
     const verdicts = result.thresholds;
 
+    for (const w of attachObservations(result, { scraper, sampler, startUs: outcome.startUs })) log(`warning: ${w}`);
+    if (accuracy) {
+      result.accuracy = accuracy.finish(outDir, tokenizer);
+      log(describeAccuracy(result.accuracy));
+    }
     const resultText = JSON.stringify(result, null, 2) + '\n';
     writeFileAtomic(join(outDir, 'result.json'), resultText);
     writeMlperfLogs(outDir, { result, scenario, sizing: schedule.sizing, collector });
@@ -438,6 +502,11 @@ export async function executeRun(scenarioArg: string | undefined, o: RunCliOptio
     const markdown = o.markdown || io.env.GITHUB_STEP_SUMMARY ? renderMarkdown(result) : null;
     if (markdown !== null && o.markdown) await writeReportFile(o.markdown, markdown, io);
     if (markdown !== null && io.env.GITHUB_STEP_SUMMARY) appendFileSync(io.env.GITHUB_STEP_SUMMARY, markdown + '\n');
+    if (observe.htmlInOut || observe.htmlFile !== null) {
+      const html = renderHtmlReport(result);
+      if (observe.htmlInOut) writeFileAtomic(join(outDir, 'report.html'), html);
+      if (observe.htmlFile !== null) await writeReportFile(observe.htmlFile, html, io);
+    }
 
     if (o.json) io.stdout.write(resultText);
     else io.stdout.write(renderTerminal(result, { color: o.color !== false && io.stdoutIsTTY && !io.env.NO_COLOR, width: 100 }));
@@ -449,6 +518,15 @@ export async function executeRun(scenarioArg: string | undefined, o: RunCliOptio
       throw new RunFailedError(`every request failed (${s.failed} of ${s.issued}); first error: ${firstError ?? 'unknown'}`, 'check the server log; the per-request errors are in requests.jsonl');
     }
     if (s.issued === 0) throw new RunFailedError('no request was issued', 'the schedule was empty or the run was stopped before it began');
+    // An endpoint that refused connections and never answered again went down mid-run: the figures cover only part of the run.
+    const down = endpoints.findIndex((_, i) => refused[i]!.count > 0 && refused[i]!.lastUs > lastOkUs[i]!);
+    if (down >= 0) {
+      const r = refused[down]!;
+      throw new RunFailedError(
+        `${endpoints[down]!.url} became unreachable mid-run: ${r.count} requests refused, none completed after (first: ${r.first})`,
+        `check that the server is still up (crash, OOM kill, restart); the partial result is in ${outDir}`,
+      );
+    }
     if (verdicts.some((v) => !v.passed)) return ExitCode.assertionFailed;
     return ExitCode.ok;
   } finally {
@@ -465,6 +543,29 @@ function librarySizeFor(s: ResolvedScenario): number {
   if (s.dataset.source !== 'synthetic') return s.dataset.size;
   if (s.run.samples !== null) return Math.min(s.dataset.size, s.run.samples);
   return s.dataset.size;
+}
+
+/**
+ * The chat API sends messages, and the server wraps them in its chat template,
+ * so a sample's input count is that of the rendered conversation (the
+ * server's usage.prompt_tokens still wins when it reports one). Samples that
+ * exist only as token ids cannot be sent as chat.
+ */
+function adaptLibraryToApi(library: SampleLibrary, scenario: ResolvedScenario, tokenizer: Tokenizer): void {
+  if (scenario.request.api !== 'chat') return;
+  const idsOnly = library.samples.filter((s) => s.messages === null && s.prompt === null).length;
+  if (idsOnly > 0) {
+    throw new ConfigError({
+      where: scenario.dataset.path ?? 'dataset',
+      message: `${idsOnly} sample(s) are token ids only, which /v1/chat/completions cannot take`,
+      hint: 'use --api completions (token-id prompts), or give prompts as text or chat messages',
+    });
+  }
+  const effort = scenario.request.reasoningEffort ?? undefined;
+  for (const s of library.samples) {
+    if (s.messages !== null) continue;
+    s.inputTokens = countChatTokens(tokenizer, [{ role: 'user', content: s.prompt ?? '' }], effort ? { reasoningEffort: effort } : {});
+  }
 }
 
 function connectionsFor(schedule: Schedule, endpointCount: number): number {
@@ -500,7 +601,10 @@ function parseTags(tags: string[] | undefined): Record<string, string> {
 async function readTls(o: RunCliOptions, io: CliIo): Promise<{ caCertPem?: string; insecure?: boolean } | null> {
   if (!o.caCert && !o.insecure) return null;
   const tls: { caCertPem?: string; insecure?: boolean } = {};
-  if (o.insecure) tls.insecure = true;
+  if (o.insecure) {
+    tls.insecure = true;
+    io.stderr.write('tokbench: warning: --insecure: TLS certificates are not verified, so the API key goes to whoever answers; prefer --ca-cert FILE\n');
+  }
   if (o.caCert) {
     const { readFileSync } = await import('node:fs');
     try {

@@ -66,6 +66,9 @@ export interface MergeOutput {
   collector: MetricsCollector;
 }
 
+/** a shard whose t = 0 is this close to its --start-at started on time */
+const START_AT_TOLERANCE_US = 2_000;
+
 /** Fields of the resolved scenario every shard of one run must share. */
 const SCENARIO_FIELDS: readonly string[] = [
   'benchmark',
@@ -204,7 +207,10 @@ export function mergeShards(input: readonly ShardInput[], opts: MergeOptions): M
 
   // ---- one timeline ----
   const t0s = shards.map((s) => {
-    if (s.result.clock) return s.result.clock.t0EpochUs;
+    const c = s.result.clock;
+    // Started on time at --start-at: t = 0 is that instant (the measured value differs by clock-reading noise).
+    if (c && c.startAtEpochUs !== null && Math.abs(c.t0EpochUs - c.startAtEpochUs) < START_AT_TOLERANCE_US) return c.startAtEpochUs;
+    if (c) return c.t0EpochUs;
     warn(`${s.dir}: result.json has no clock (older tokbench); aligned by its startedAt, to the millisecond at best`);
     return Date.parse(s.result.startedAt) * 1000;
   });

@@ -187,6 +187,70 @@ export interface ResultJson {
   client?: { workers: number; hostname: string };
   /** set by `tokbench merge`: the shards this result was merged from */
   mergedFrom?: MergedShard[];
+  /** accuracy mode (--mode accuracy): the scores, as the MLPerf evaluator computes them, and the targets */
+  accuracy?: AccuracyResult;
+}
+
+/** Accuracy-mode scores (docs/mlperf.md "Accuracy mode"); the same numbers as accuracy.txt. */
+export interface AccuracyResult {
+  /** `rouge` (Llama 2 70B and custom benchmarks) or `exact_match` (GPT-OSS-120B) */
+  metric: 'rouge' | 'exact_match';
+  /** samples issued (each once) */
+  samples: number;
+  /** samples scored (with a reference, in a scorable set) */
+  scored: number;
+  /** requests that failed; scored as an empty output */
+  failed: number;
+  /** the evaluator's figures, e.g. rouge1, rouge2, rougeL, rougeLsum, gen_len, gen_num, gen_tok_len, tokens_per_sample; or exact_match */
+  scores: Record<string, number>;
+  /** exact_match only: per dataset (e.g. aime25, gpqa_diamond) */
+  perDataset?: { dataset: string; correct: number; total: number; repeats: number; accuracy: number }[];
+  /** samples left out of the score, by dataset, with the reason */
+  notScored: { dataset: string; samples: number; reason: string }[];
+  /** MLPerf targets of the benchmark, each set judged on its own (e.g. llama2-70b-99 and llama2-70b-99.9) */
+  targets: {
+    name: string;
+    passed: boolean;
+    checks: { metric: string; value: number; op: '>=' | '<='; limit: number; passed: boolean }[];
+  }[];
+  /** caveats a reader needs (approximations, sets not scored) */
+  notes: string[];
+}
+
+/** One probe (or point) of `tokbench find-peak`: the figures at one Server target QPS. */
+export interface FindPeakPoint {
+  qps: number;
+  outputTokensPerSecond: number;
+  /** null when no request completed */
+  ttftP99Ms: number | null;
+  tpotP99Ms: number | null;
+  /** the probe met the latency constraints (p99 TTFT/TPOT, early stopping projected to a full run, no failures) */
+  valid: boolean;
+  /** why it is not valid; null when valid */
+  reason: string | null;
+}
+
+/** find-peak.json (schemaVersion 1), written by `tokbench find-peak`. */
+export interface FindPeakResult {
+  schemaVersion: 1;
+  /** the scenario's name (built-in name or file) */
+  scenario: string;
+  /** the highest target QPS found valid; null when none was */
+  peakQps: number | null;
+  /** a full-length (or --confirm-duration) run at peakQps was VALID */
+  confirmed: boolean;
+  /** every probe, in the order run */
+  curve: FindPeakPoint[];
+  /** how the search ran (optional; not needed to plot the curve) */
+  details?: {
+    constraints: { ttftP99Ms: number | null; tpotP99Ms: number | null };
+    probeDurationMs: number;
+    tolerance: number;
+    /** the confirming runs, in order (a step down follows an invalid one when --confirm-retries allows) */
+    confirmRuns: { qps: number; durationMs: number; valid: boolean; reason: string | null; outputTokensPerSecond: number; outDir: string }[];
+    /** why the search stopped */
+    stoppedBecause: string;
+  };
 }
 
 /** One label value's endpoints taken together (e.g. every endpoint with gpu=MI355X). */
@@ -306,23 +370,4 @@ export interface RequestSample {
   /** null: failed */
   e2eMs: (number | null)[];
   endpoint: number[];
-}
-
-/** One load level of a QPS sweep (`tokbench find-peak`). */
-export interface FindPeakPoint {
-  qps: number;
-  outputTokensPerSecond: number;
-  ttftP99Ms: number | null;
-  tpotP99Ms: number | null;
-  /** met the scenario's latency constraints (and validity, as find-peak judges it) */
-  valid: boolean;
-}
-
-/** What the HTML report needs of a find-peak result: its curve (extra fields are ignored). */
-export interface FindPeakResult {
-  kind?: 'find-peak';
-  /** the highest valid QPS found, when known */
-  peakQps?: number | null;
-  scenario?: { name?: string; benchmark?: string; scenario?: string; constraints?: { ttftP99Ms: number | null; tpotP99Ms: number | null } };
-  curve: FindPeakPoint[];
 }

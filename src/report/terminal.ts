@@ -19,6 +19,7 @@ import {
   padStart,
   wrap,
 } from './format.js';
+import { renderScaleOut } from './scale-out.js';
 
 export interface TerminalOptions {
   color: boolean;
@@ -120,6 +121,10 @@ export function renderTerminal(result: ResultJson, opts: TerminalOptions): strin
             c.dim(`  (${formatPlain(ss.startMs / 1000)} s to ${formatPlain(ss.endMs / 1000)} s)`),
     ),
   );
+  const energy = result.telemetry?.energy;
+  if (typeof s.outputTokensPerJoule === 'number' && energy) {
+    out.push(row('Energy', `${formatRate(s.outputTokensPerJoule, 'tok/J')}` + c.dim(`  (${formatNumber(energy.joules)} J, ${formatNumber(energy.averagePowerW)} W average over ${energy.gpus} GPU${energy.gpus === 1 ? '' : 's'}, ${energy.metric})`)));
+  }
   out.push('');
 
   // ---- latency ----
@@ -131,6 +136,8 @@ export function renderTerminal(result: ResultJson, opts: TerminalOptions): strin
     out.push(renderEndpoints(result.perEndpoint, c));
     out.push('');
   }
+  // per label, scaling efficiency, system, workers, shards (src/report/scale-out.ts)
+  out.push(...renderScaleOut(result, c, width));
 
   // ---- tokens, errors ----
   const flat = (label: string, value: string) => `${padEnd(label, LABEL_WIDTH + 2)}${value}`;
@@ -240,14 +247,15 @@ function renderEndpoints(eps: readonly EndpointSummary[], c: ChalkInstance): str
   const urlWidth = Math.min(40, Math.max(...eps.map((e) => e.url.length)) + 2);
   lines.push(
     c.dim(
-      `  ${padEnd('url', urlWidth)}${padStart('completed', 11)}${padStart('failed', 8)}${padStart('tok/s', 10)}${padStart('p99 TTFT', 10)}${padStart('p99 TPOT', 10)}`,
+      `  ${padEnd('url', urlWidth)}${padStart('completed', 11)}${padStart('failed', 8)}${padStart('tok/s', 10)}${padStart('p99 TTFT', 10)}${padStart('p50 TPOT', 10)}${padStart('p99 TPOT', 10)}`,
     ),
   );
   for (const e of eps) {
     const p99 = (st: LatencyStats) => (st.count === 0 ? DASH : formatDurationMs(st.p99));
+    const p50 = (st: LatencyStats) => (st.count === 0 ? DASH : formatDurationMs(st.p50));
     lines.push(
       `  ${padEnd(e.url, urlWidth)}${padStart(formatCount(e.completed), 11)}${padStart(formatCount(e.failed), 8)}` +
-        `${padStart(e.durationMs > 0 ? formatNumber(e.outputTokensPerSecond) : DASH, 10)}${padStart(p99(e.latency.ttftMs), 10)}${padStart(p99(e.latency.tpotMs), 10)}`,
+        `${padStart(e.durationMs > 0 ? formatNumber(e.outputTokensPerSecond) : DASH, 10)}${padStart(p99(e.latency.ttftMs), 10)}${padStart(p50(e.latency.tpotMs), 10)}${padStart(p99(e.latency.tpotMs), 10)}`,
     );
   }
   return lines.join('\n');
