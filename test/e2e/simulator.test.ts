@@ -39,7 +39,8 @@ const within = (actual: number, expected: number, fraction: number) => {
   expect(Math.abs(actual - expected) / expected, `actual ${actual} vs expected ${expected}`).toBeLessThanOrEqual(fraction);
 };
 
-describe('simulator model vs measurement', () => {
+// One retry: the simulator keeps real time on two cores shared with the client.
+describe('simulator model vs measurement', { retry: 1 }, () => {
   it('at low load, TTFT and TPOT match the model’s prefill and step times within 5%', async () => {
     // Steps long enough that HTTP overhead and timer lateness (~1-2 ms, the
     // simulator sleeps on timers) stay well inside 5%.
