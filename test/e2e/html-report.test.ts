@@ -118,7 +118,10 @@ describe.skipIf(!haveChromium && !inCi)('HTML report in headless Chromium', () =
     expect(px.length).toBe(report.charts.length);
     for (const p of px) {
       expect(p.width, `${p.id} has a canvas`).toBeGreaterThan(100);
-      for (const col of p.colours) expect(col.pixels, `${p.id}: series ${col.colour} drawn`).toBeGreaterThan(30);
+      // A telemetry series of a short, busy-machine run can be a few scrape points
+      // hugging the axis; it must be drawn, not long.
+      const minPixels = p.id.startsWith('telemetry') ? 0 : 30;
+      for (const col of p.colours) expect(col.pixels, `${p.id}: series ${col.colour} drawn`).toBeGreaterThan(minPixels);
     }
   }
 
