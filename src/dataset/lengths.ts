@@ -68,6 +68,24 @@ export function drawLength(dist: LengthDistribution, rng: Rng): number {
  * lengths themselves (what a user reads off a dataset), not of the underlying
  * normal: sigma² = ln(1 + s²/m²), mu = ln(m) - sigma²/2.
  */
+/** Mean of a distribution before clamping to [min, max] (exact for fixed, uniform and empirical). */
+export function meanLength(dist: LengthDistribution): number {
+  switch (dist.kind) {
+    case 'fixed':
+      return dist.value;
+    case 'uniform':
+      return (dist.min + dist.max) / 2;
+    case 'normal':
+    case 'lognormal':
+      return dist.mean;
+    case 'empirical': {
+      const w = dist.weights ?? dist.values.map(() => 1);
+      const total = w.reduce((a, b) => a + b, 0);
+      return dist.values.reduce((acc, v, i) => acc + v * (w[i] ?? 0), 0) / (total || 1);
+    }
+  }
+}
+
 export function lognormalParams(mean: number, stddev: number): { mu: number; sigma: number } {
   const sigma2 = Math.log(1 + (stddev * stddev) / (mean * mean));
   return { mu: Math.log(mean) - sigma2 / 2, sigma: Math.sqrt(sigma2) };

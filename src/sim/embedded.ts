@@ -11,6 +11,7 @@ import type { ResolvedScenario } from '../scenario/types.js';
 import { startSimulator, type SimulatorHandle } from './server.js';
 import { PROFILE_NAMES, getProfile } from './profiles.js';
 import { saturationCapacity } from './engine.js';
+import { meanLength } from '../dataset/lengths.js';
 
 export interface EmbeddedSimulator {
   url: string;
@@ -55,20 +56,8 @@ export async function startEmbeddedSimulator(opts: { scenario: ResolvedScenario;
   };
 }
 
-/** Mean of a length distribution, ignoring clamping (good enough to pick a load level). */
-export function meanOf(d: LengthDistribution): number {
-  switch (d.kind) {
-    case 'fixed':
-      return d.value;
-    case 'uniform':
-      return (d.min + d.max) / 2;
-    case 'normal':
-    case 'lognormal':
-      return Math.min(d.max, Math.max(d.min, d.mean));
-    case 'empirical': {
-      const w = d.weights ?? d.values.map(() => 1);
-      const total = w.reduce((a, b) => a + b, 0);
-      return d.values.reduce((acc, v, i) => acc + v * (w[i] ?? 0), 0) / (total || 1);
-    }
-  }
+/** Mean of a length distribution, clamped to its bounds (good enough to pick a load level). */
+function meanOf(d: LengthDistribution): number {
+  const m = meanLength(d);
+  return 'min' in d && 'max' in d ? Math.min(d.max, Math.max(d.min, m)) : m;
 }

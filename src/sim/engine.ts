@@ -464,19 +464,6 @@ export function drawOutputLength(d: OutputLengthDistribution, rng: Rng): number 
   return Math.min(d.max, Math.max(d.min, Math.round(v)));
 }
 
-/** Mean of the distribution before clamping to [min, max] (exact for fixed and uniform). */
-export function meanOutputLength(d: OutputLengthDistribution): number {
-  switch (d.kind) {
-    case 'fixed':
-      return d.value;
-    case 'uniform':
-      return (d.min + d.max) / 2;
-    case 'normal':
-    case 'lognormal':
-      return d.mean;
-  }
-}
-
 // ---------------------------------------------------------------------------
 // Validation
 
