@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { lowLoadTpotUs, lowLoadTtftUs, saturationCapacity, type EngineParams } from '../../src/sim/engine.js';
 import { getProfile } from '../../src/sim/profiles.js';
 import { runMain, spawnServe, tempDir, type ServeProcess } from '../helpers/cli.js';
+import { parsePrometheusText } from '../../src/telemetry/prom-text.js';
 import type { ResultJson } from '../../src/metrics/types.js';
 import type { RequestRecord } from '../../src/records/record.js';
 
@@ -63,6 +64,16 @@ describe('simulator model vs measurement', { retry: 1 }, () => {
     expect(s.completed).toBe(600);
     const capacity = saturationCapacity(engine, { inputTokens: Math.round(s.inputTokens / s.completed), outputTokens: 64 });
     within(s.outputTokensPerSecond, capacity.outputTokensPerSecond, 0.05);
+
+    // /metrics parses as Prometheus text and its counters agree with what the client counted.
+    const metrics = parsePrometheusText(await (await fetch(`${url}/metrics`)).text());
+    expect(metrics.errors).toEqual([]);
+    const total = (name: string) => metrics.samples.filter((x) => x.name === name).reduce((a, x) => a + x.value, 0);
+    expect(total('vllm:generation_tokens_total')).toBe(s.outputTokens);
+    expect(total('vllm:prompt_tokens_total')).toBe(s.inputTokens);
+    expect(total('vllm:request_success_total')).toBe(s.completed);
+    expect(metrics.types.get('vllm:time_to_first_token_seconds')).toBe('histogram');
+    expect(total('vllm:time_to_first_token_seconds_count')).toBe(s.completed);
   });
 
   it('requests in flight at the server obey Little’s law for the client’s arrival rate and latency', async () => {
@@ -89,5 +100,39 @@ describe('simulator model vs measurement', { retry: 1 }, () => {
     const clientLambdaW = records.reduce((a, r) => a + (r.completedUs - r.issuedUs), 0) / windowUs;
     expect(serverL).toBeGreaterThan(1);
     within(serverL, clientLambdaW, 0.1);
+  });
+});
+
+describe('faults switched on from the command line reach the client', () => {
+  it.each([
+    ['500', 'http_5xx'],
+    ['503', 'http_5xx'],
+    ['429', 'http_429'],
+    ['reset', 'reset'],
+    ['stall', 'idle_timeout'],
+    ['malformed', 'malformed_stream'],
+    ['error-event', 'stream_error'],
+  ])('tokbench serve --faults %s=1 → every request fails as %s', async (fault, kind) => {
+    sim = await spawnServe(['--profile', 'tiny', '--faults', `${fault}=1`]);
+    const out = tempDir();
+    const r = await runMain(['run', 'llama2-70b/offline', '--endpoint', sim.url, '--samples', '4', '--output-tokens', '8', '--idle-timeout', '500ms', '--out', out, '--quiet']);
+    expect(r.code).toBe(3);
+    const result = JSON.parse(readFileSync(join(out, 'result.json'), 'utf8')) as ResultJson;
+    expect(result.summary.errors).toEqual({ [kind]: 4 });
+  });
+
+  it('--faults no-usage=1: tokens are counted by the tokenizer and the result says so', async () => {
+    sim = await spawnServe(['--profile', 'tiny', '--faults', 'no-usage=1']);
+    // without per-chunk usage, which would otherwise still count the tokens
+    const { result } = await run(['run', 'llama2-70b/offline', '--endpoint', sim.url, '--samples', '4', '--output-tokens', '8', '--no-continuous-usage']);
+    expect(result.summary.tokenCountSource).toBe('tokenizer');
+    expect(result.summary.outputTokens).toBe(32);
+  });
+
+  it('--faults slow-headers=1: requests complete, late', async () => {
+    sim = await spawnServe(['--profile', 'tiny', '--faults', 'slow-headers=1', '--slow-headers-ms', '300']);
+    const { result } = await run(['run', 'llama2-70b/offline', '--endpoint', sim.url, '--samples', '4', '--output-tokens', '8']);
+    expect(result.summary.completed).toBe(4);
+    expect(result.summary.latency.ttftMs.min).toBeGreaterThanOrEqual(300);
   });
 });
