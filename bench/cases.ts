@@ -4,9 +4,10 @@
  * server process (bench/server.ts), so JIT state, heap and peak RSS of one
  * case never leak into another.
  */
+import { availableParallelism } from 'node:os';
 import { stats } from '../src/metrics/histogram.js';
 import type { ApiShape, ServerConfig } from './server.js';
-import { drive, makeLibrary, makeSut, percentile, scenario, schedule, sortedOf, startServer, type BenchServer } from './harness.js';
+import { drive, driveWorkers, makeLibrary, makeSut, percentile, scenario, schedule, sortedOf, startServer, type BenchServer, type DriveResult } from './harness.js';
 
 export type CaseGroup = 'ingest' | 'paced' | 'adherence' | 'fidelity' | 'memory';
 
@@ -20,6 +21,8 @@ export interface CaseSpec {
   requests?: number;
   /** output tokens per response */
   tokens?: number;
+  /** worker threads (`--workers`); absent: 1 (no threads) */
+  workers?: number;
   /** paced: ms between events */
   gapMs?: number;
   /** adherence: target QPS and schedule length */
@@ -37,14 +40,34 @@ export interface CaseResult {
   error?: string;
   loadavgBefore: number[];
   loadavgAfter: number[];
+  /**
+   * Cores busy on the whole machine during the case (Linux /proc/stat), and what
+   * is left after this case's client and server: other processes' load, the
+   * noise in every other figure. Absent where /proc/stat is not.
+   */
+  machineCores?: number;
+  otherCores?: number;
+  /** of machineCores, time the hypervisor gave to other VMs (the vCPUs did not run at all) */
+  stealCores?: number;
   wallS?: number;
   completed?: number;
   failed?: number;
   outputTokens?: number;
   outputTokensPerS?: number;
   cpuUsPerToken?: number;
+  /** of which system (kernel) time */
+  sysUsPerToken?: number;
+  /** client CPU per completed request, µs */
+  cpuUsPerRequest?: number;
   /** client CPU / wall: cores the client used */
   clientCores?: number;
+  /** event-loop utilization of the client's main thread (near 1: the client was the bottleneck) */
+  elu?: number;
+  /** the server process: cores used and event-loop utilization during the measured run */
+  serverCores?: number;
+  serverElu?: number;
+  /** event-loop delay of the client's main thread, ms */
+  loopDelayMs?: { p50: number; p99: number; max: number };
   /** adherence */
   offeredQps?: number;
   achievedQps?: number;
@@ -69,6 +92,11 @@ export function caseList(quick: boolean): CaseSpec[] {
   for (const streams of [64, 256, 1024]) {
     list.push({ id: `ingest-chat-${streams}`, group: 'ingest', api: 'chat', streams, tokens: 256, requests: Math.max(2 * streams, Math.round(ingestTokens / 256)), maxDurationMs: 120_000 });
   }
+  // All cores: the hot path in one worker thread per core (`--workers N`), records and collector on the main thread.
+  const cores = Math.max(2, availableParallelism());
+  for (const streams of [64, 256, 1024]) {
+    list.push({ id: `ingest-chat-${streams}-w${cores}`, group: 'ingest', api: 'chat', streams, tokens: 256, workers: cores, requests: Math.max(2 * streams, Math.round(ingestTokens / 256)), maxDurationMs: 120_000 });
+  }
   list.push({ id: 'ingest-completions-256', group: 'ingest', api: 'completions', streams: 256, tokens: 256, requests: Math.round(ingestTokens / 256), maxDurationMs: 120_000 });
   for (const streams of [64, 256, 1024]) {
     list.push({ id: `paced-chat-${streams}`, group: 'paced', api: 'chat', streams, tokens: 256, gapMs: 1, requests: streams * (quick ? 3 : 6), maxDurationMs: 60_000 });
@@ -76,21 +104,35 @@ export function caseList(quick: boolean): CaseSpec[] {
   for (const qps of [100, 1000, 5000]) {
     list.push({ id: `adherence-${qps}qps`, group: 'adherence', api: 'chat', qps, tokens: 1, durationMs: quick ? 3_000 : 10_000, maxDurationMs: 30_000 });
   }
-  list.push({ id: 'fidelity-1000', group: 'fidelity', api: 'chat', streams: 1000, tokens: 64, requests: quick ? 2_000 : 5_000, maxDurationMs: 60_000 });
+  // 1,000 streams decoding at 25-50 tokens/s each (a busy server's per-sequence speed): ~35,000 events/s.
+  // The same at 100 streams: what is left when the machine is far from busy.
+  list.push({ id: 'fidelity-100', group: 'fidelity', api: 'chat', streams: 100, tokens: 32, requests: quick ? 500 : 1_000, maxDurationMs: 60_000 });
+  list.push({ id: 'fidelity-1000', group: 'fidelity', api: 'chat', streams: 1000, tokens: 32, requests: quick ? 3_000 : 6_000, maxDurationMs: 60_000 });
   list.push({ id: quick ? 'memory-100k' : 'memory-1M', group: 'memory', api: 'chat', streams: 256, tokens: 1, requests: quick ? 100_000 : 1_000_000, maxDurationMs: 600_000 });
   return list;
 }
 
 const MB = 1024 * 1024;
+/**
+ * Ingest warm-up: the client's cost per token keeps falling for the first ~5,000
+ * requests (JIT tiers, heap sizing): measured after 2,000 it read 1.04-1.1 µs per
+ * token where the steady state is 0.76-0.85.
+ */
+const INGEST_WARMUP_REQUESTS = 6_000;
+
+/** planted TTFT and gap ranges (ms); each request gets its own values from its prompt index */
+const FIDELITY_TTFT_MS: [number, number] = [50, 150];
+const FIDELITY_GAP_MS: [number, number] = [20, 40];
 
 export async function runCase(spec: CaseSpec): Promise<CaseResult> {
   const os = await import('node:os');
   const result: CaseResult = { id: spec.id, group: spec.group, spec, ok: true, loadavgBefore: os.loadavg(), loadavgAfter: [] };
+
   const serverCfg: ServerConfig =
     spec.group === 'paced'
       ? { mode: 'paced', api: spec.api, tokens: spec.tokens!, gapMs: spec.gapMs! }
       : spec.group === 'fidelity'
-        ? { mode: 'planted', api: spec.api, tokens: spec.tokens!, ttftMs: [20, 60], gapRangeMs: [4, 16] }
+        ? { mode: 'planted', api: spec.api, tokens: spec.tokens!, ttftMs: FIDELITY_TTFT_MS, gapRangeMs: FIDELITY_GAP_MS }
         : spec.group === 'ingest'
           ? { mode: 'burst', api: spec.api, tokens: spec.tokens! }
           : { mode: 'instant', api: spec.api, tokens: spec.tokens! };
@@ -118,6 +160,9 @@ export async function runCase(spec: CaseSpec): Promise<CaseResult> {
     await server.close();
   }
   result.loadavgAfter = os.loadavg();
+  if (result.machineCores !== undefined && result.clientCores !== undefined && result.serverCores !== undefined) {
+    result.otherCores = Math.max(0, result.machineCores - result.clientCores - result.serverCores);
+  }
   return result;
 }
 
@@ -126,25 +171,59 @@ async function throughputCase(spec: CaseSpec, server: BenchServer, r: CaseResult
   const streams = spec.streams!;
   const library = makeLibrary(1000, spec.tokens!);
   const flags = { api: spec.api, concurrency: streams, maxTokens: spec.tokens! };
+  if ((spec.workers ?? 1) > 1) {
+    const sc = scenario('llama2-70b/offline', { ...flags, samples: spec.requests! });
+    server.mark();
+    const d = await driveWorkers({
+      sc,
+      url: server.url,
+      library,
+      schedule: schedule(sc, library.samples.length),
+      workers: spec.workers!,
+      connections: streams,
+      warmupRequests: Math.max(streams, INGEST_WARMUP_REQUESTS),
+      maxDurationMs: spec.maxDurationMs,
+    });
+    Object.assign(r, serverFigures(await server.stats()));
+    throughputFigures(d, r);
+    return;
+  }
   const sut = makeSut(scenario('llama2-70b/offline', flags), server.url, streams);
   try {
     // Warm-up: JIT, connections, pools; its figures are thrown away.
-    const wsc = scenario('llama2-70b/offline', { ...flags, samples: Math.max(streams, spec.group === 'paced' ? streams : 2_000) });
+    const wsc = scenario('llama2-70b/offline', { ...flags, samples: Math.max(streams, spec.group === 'paced' ? streams : INGEST_WARMUP_REQUESTS) });
     await drive({ sc: wsc, sut, library, schedule: schedule(wsc, library.samples.length), maxDurationMs: spec.maxDurationMs });
     const sc = scenario('llama2-70b/offline', { ...flags, samples: spec.requests! });
+    server.mark();
     const d = await drive({ sc, sut, library, schedule: schedule(sc, library.samples.length), maxDurationMs: spec.maxDurationMs });
-    const c = d.collector.counters();
-    r.wallS = d.wallS;
-    r.completed = c.completed;
-    r.failed = c.failed;
-    r.outputTokens = c.outputTokens;
-    r.outputTokensPerS = c.outputTokens / d.wallS;
-    r.cpuUsPerToken = d.cpuUs / c.outputTokens;
-    r.clientCores = d.cpuUs / 1e6 / d.wallS;
-    if (c.failed > 0) r.notes = [`${c.failed} failed: ${JSON.stringify(c.errors)}`];
+    Object.assign(r, serverFigures(await server.stats()));
+    throughputFigures(d, r);
   } finally {
     await sut.close();
   }
+}
+
+function serverFigures(st: { cores: number; elu: number }): Pick<CaseResult, 'serverCores' | 'serverElu'> {
+  return { serverCores: st.cores, serverElu: st.elu };
+}
+
+function throughputFigures(d: DriveResult, r: CaseResult): void {
+  const c = d.collector.counters();
+  r.wallS = d.wallS;
+  r.completed = c.completed;
+  r.failed = c.failed;
+  r.outputTokens = c.outputTokens;
+  r.outputTokensPerS = c.outputTokens / d.wallS;
+  r.cpuUsPerToken = d.cpuUs / c.outputTokens;
+  r.sysUsPerToken = d.sysUs / c.outputTokens;
+  r.clientCores = d.cpuUs / 1e6 / d.wallS;
+  r.elu = d.elu;
+    if (d.machineCores !== null) {
+      r.machineCores = d.machineCores.busy;
+      r.stealCores = d.machineCores.steal;
+    }
+    r.loopDelayMs = d.loopDelayMs;
+  if (c.failed > 0) r.notes = [`${c.failed} failed: ${JSON.stringify(c.errors)}`];
 }
 
 /** Poisson arrivals at a target QPS against an instant server. */
@@ -153,11 +232,14 @@ async function adherenceCase(spec: CaseSpec, server: BenchServer, r: CaseResult)
   const base = { api: spec.api, maxTokens: 1 };
   const sut = makeSut(scenario('llama2-70b/server', { ...base, targetQps: spec.qps! }), server.url, 1024);
   try {
-    const wsc = scenario('llama2-70b/offline', { ...base, concurrency: 32, samples: 3_000 });
+    // Warm up the timed path itself (waits, naps, issue on time): a closed loop would not. ~1-2 s.
+    const wsc = scenario('llama2-70b/server', { ...base, targetQps: spec.qps!, samples: Math.max(200, spec.qps!) });
     await drive({ sc: wsc, sut, library, schedule: schedule(wsc, library.samples.length), maxDurationMs: 20_000 });
     const sc = scenario('llama2-70b/server', { ...base, targetQps: spec.qps!, durationMs: spec.durationMs! });
     const sched = schedule(sc, library.samples.length);
+    server.mark();
     const d = await drive({ sc, sut, library, schedule: sched, maxDurationMs: spec.maxDurationMs });
+    Object.assign(r, serverFigures(await server.stats()));
     const c = d.collector.counters();
     const tl = d.collector.timeline();
     const delay = stats(d.collector.histograms().issueDelayUs);
@@ -169,6 +251,13 @@ async function adherenceCase(spec: CaseSpec, server: BenchServer, r: CaseResult)
     r.achievedVsOfferedPct = (r.achievedQps / r.offeredQps - 1) * 100;
     r.issueDelayMs = { p50: delay.p50, p99: delay.p99, max: delay.max };
     r.clientCores = d.cpuUs / 1e6 / d.wallS;
+    r.elu = d.elu;
+    if (d.machineCores !== null) {
+      r.machineCores = d.machineCores.busy;
+      r.stealCores = d.machineCores.steal;
+    }
+    r.loopDelayMs = d.loopDelayMs;
+    r.cpuUsPerRequest = d.cpuUs / Math.max(1, c.completed + c.failed);
     r.notes = [`${sched.length} queries over ${(sched.scheduledAtUs[sched.length - 1]! / 1e6).toFixed(2)} s`];
     if (c.failed > 0) r.notes.push(`${c.failed} failed: ${JSON.stringify(c.errors)}`);
   } finally {
@@ -185,15 +274,23 @@ async function fidelityCase(spec: CaseSpec, server: BenchServer, r: CaseResult):
   const streams = spec.streams!;
   const n = spec.requests!;
   const library = makeLibrary(n, spec.tokens!);
-  const flags = { api: spec.api, concurrency: streams, maxTokens: spec.tokens! };
-  const sut = makeSut(scenario('llama2-70b/offline', flags), server.url, streams);
+  // Poisson arrivals (the Server scenario) at the rate that keeps `streams` in flight on average:
+  // a closed loop would start all of them in one burst, and the client's own issue time for a
+  // 1,000-request burst (~50 ms) would show up as TTFT error of the last ones.
+  const [t0, t1] = FIDELITY_TTFT_MS;
+  const [g0, g1] = FIDELITY_GAP_MS;
+  const meanS = ((t0 + t1) / 2 + (spec.tokens! - 1) * ((g0 + g1) / 2)) / 1000;
+  const qps = Math.round(streams / meanS);
+  const flags = { api: spec.api, maxTokens: spec.tokens!, targetQps: qps };
+  const sut = makeSut(scenario('llama2-70b/server', flags), server.url, 2 * streams);
   try {
-    const wsc = scenario('llama2-70b/offline', { ...flags, samples: streams });
+    const wsc = scenario('llama2-70b/server', { ...flags, samples: Math.min(n, qps) });
     await drive({ sc: wsc, sut, library, schedule: schedule(wsc, n), maxDurationMs: spec.maxDurationMs });
     await server.stamps(); // drop the warm-up's
     // explicit --samples equal to the library size: every sample exactly once, so the prompt index names the request
-    const sc = scenario('llama2-70b/offline', { ...flags, samples: n });
+    const sc = scenario('llama2-70b/server', { ...flags, samples: n });
     const measured = new Map<number, { ttftUs: number; gaps: number[] | undefined; chunks: number }>();
+    server.mark();
     const d = await drive({
       sc,
       sut,
@@ -206,6 +303,7 @@ async function fidelityCase(spec: CaseSpec, server: BenchServer, r: CaseResult):
         }
       },
     });
+    Object.assign(r, serverFigures(await server.stats()));
     const stamps = await server.stamps();
     const ttftErr: number[] = [];
     const itlErr: number[] = [];
@@ -233,11 +331,18 @@ async function fidelityCase(spec: CaseSpec, server: BenchServer, r: CaseResult):
     r.outputTokensPerS = c.outputTokens / d.wallS;
     r.cpuUsPerToken = d.cpuUs / c.outputTokens;
     r.clientCores = d.cpuUs / 1e6 / d.wallS;
+    r.elu = d.elu;
+    if (d.machineCores !== null) {
+      r.machineCores = d.machineCores.busy;
+      r.stealCores = d.machineCores.steal;
+    }
+    r.loopDelayMs = d.loopDelayMs;
     r.matched = ttftErr.length;
+    r.notes = [`Poisson at ${qps} QPS: ${(c.outputTokens / d.wallS / (spec.tokens! / meanS)).toFixed(0)} streams in flight on average`];
     r.mismatched = mismatched;
     r.ttftErrMs = summarize(ttftErr);
     r.itlErrMs = summarize(itlErr);
-    if (c.failed > 0) r.notes = [`${c.failed} failed: ${JSON.stringify(c.errors)}`];
+    if (c.failed > 0) r.notes.push(`${c.failed} failed: ${JSON.stringify(c.errors)}`);
   } finally {
     await sut.close();
   }
@@ -251,13 +356,22 @@ async function memoryCase(spec: CaseSpec, server: BenchServer, r: CaseResult): P
   const sc = scenario('llama2-70b/offline', { api: spec.api, maxConcurrency: streams, maxTokens: 1, samples: spec.requests! });
   const sut = makeSut(sc, server.url, streams);
   try {
+    server.mark();
     const d = await drive({ sc, sut, library, schedule: schedule(sc, library.samples.length), maxDurationMs: spec.maxDurationMs });
+    Object.assign(r, serverFigures(await server.stats()));
     const c = d.collector.counters();
     r.wallS = d.wallS;
     r.completed = c.completed;
     r.failed = c.failed;
     r.outputTokens = c.outputTokens;
     r.clientCores = d.cpuUs / 1e6 / d.wallS;
+    r.elu = d.elu;
+    if (d.machineCores !== null) {
+      r.machineCores = d.machineCores.busy;
+      r.stealCores = d.machineCores.steal;
+    }
+    r.loopDelayMs = d.loopDelayMs;
+    r.cpuUsPerRequest = d.cpuUs / Math.max(1, c.completed + c.failed);
     r.peakRssMB = process.resourceUsage().maxRSS / 1024;
     r.heapUsedMB = process.memoryUsage().heapUsed / MB;
     r.recordsMB = d.recordsBytes / MB;

@@ -5,15 +5,17 @@
  * measurement on: per-chunk timestamps, histograms, every record on disk.
  */
 import { fork, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync, statSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { monitorEventLoopDelay, type IntervalHistogram } from 'node:perf_hooks';
 import type { Sample, SampleLibrary } from '../src/dataset/types.js';
 import { MetricsCollector } from '../src/metrics/collector.js';
 import { RecordWriter } from '../src/records/jsonl.js';
 import type { RequestRecord } from '../src/records/record.js';
 import { runSchedule, type RunOutcome } from '../src/runner/runner.js';
+import { runWithWorkers } from '../src/runner/workers.js';
 import { resolveScenario, type ScenarioFlags } from '../src/scenario/resolve.js';
 import type { ResolvedScenario } from '../src/scenario/types.js';
 import { buildSchedule, type Schedule } from '../src/schedule/schedule.js';
@@ -26,6 +28,10 @@ export interface BenchServer {
   url: string;
   /** planted mode: the server's stamps since the last call (cleared) */
   stamps(): Promise<PlantedStamps[]>;
+  /** start measuring the server's own CPU and event-loop use */
+  mark(): void;
+  /** the server's cores used and event-loop utilization since mark() */
+  stats(): Promise<{ cores: number; elu: number }>;
   close(): Promise<void>;
 }
 
@@ -54,6 +60,17 @@ export function startServer(cfg: ServerConfig): Promise<BenchServer> {
             };
             child.on('message', on);
             child.send({ type: 'stamps' });
+          }),
+        mark: () => child.send({ type: 'mark' }),
+        stats: () =>
+          new Promise((res) => {
+            const on = (msg: { type: string; cores: number; elu: number }) => {
+              if (msg.type !== 'stats') return;
+              child.off('message', on);
+              res({ cores: msg.cores, elu: msg.elu });
+            };
+            child.on('message', on);
+            child.send({ type: 'stats' });
           }),
         close: () =>
           new Promise((res) => {
@@ -108,6 +125,14 @@ export interface DriveResult {
   wallS: number;
   /** client process CPU (user + system, all threads) during the run, µs */
   cpuUs: number;
+  /** of which in the kernel (socket reads and writes, loopback TCP) */
+  sysUs: number;
+  /** event-loop utilization of this thread during the run (1: never idle, the client is the bottleneck) */
+  elu: number;
+  /** cores busy on the whole machine during the run, and of them stolen by the hypervisor (Linux /proc/stat; null elsewhere) */
+  machineCores: { busy: number; steal: number } | null;
+  /** event-loop delay of this thread (perf_hooks.monitorEventLoopDelay, 1 ms resolution), ms */
+  loopDelayMs: { p50: number; p99: number; max: number };
   recordsBytes: number;
 }
 
@@ -132,7 +157,11 @@ export async function drive(o: DriveOptions): Promise<DriveResult> {
   const hardStop = new AbortController();
   const onRecord = o.onRecord;
   try {
+    const loopDelay = monitorEventLoopDelay({ resolution: 1 });
+    loopDelay.enable();
+    const stat0 = machineBusy();
     const cpu0 = process.cpuUsage();
+    const elu0 = performance.eventLoopUtilization();
     const t0 = performance.now();
     const outcome = await runSchedule({
       clock: realClock,
@@ -159,12 +188,40 @@ export async function drive(o: DriveOptions): Promise<DriveResult> {
     writer.flush();
     const wallS = (performance.now() - t0) / 1000;
     const cpu = process.cpuUsage(cpu0);
+    const elu = performance.eventLoopUtilization(elu0).utilization;
+    loopDelay.disable();
     writer.close();
-    return { outcome, collector, wallS, cpuUs: cpu.user + cpu.system, recordsBytes: statSync(path).size };
+    return { outcome, collector, wallS, cpuUs: cpu.user + cpu.system, sysUs: cpu.system, elu, machineCores: machineCores(stat0, wallS), loopDelayMs: delayMs(loopDelay), recordsBytes: statSync(path).size };
   } finally {
     writer.close();
     rmSync(dir, { recursive: true, force: true });
   }
+}
+
+/**
+ * CPU seconds of the whole machine so far (all CPUs, /proc/stat, USER_HZ = 100):
+ * busy (steal included: time the hypervisor gave to other VMs) and steal alone;
+ * null off Linux.
+ */
+function machineBusy(): { busy: number; steal: number } | null {
+  try {
+    const f = readFileSync('/proc/stat', 'utf8').split('\n', 1)[0]!.trim().split(/\s+/).slice(1, 9).map(Number);
+    // user nice system idle iowait irq softirq steal
+    return { busy: (f.reduce((a, b) => a + b, 0) - (f[3] ?? 0) - (f[4] ?? 0)) / 100, steal: (f[7] ?? 0) / 100 };
+  } catch {
+    return null;
+  }
+}
+
+function machineCores(m0: { busy: number; steal: number } | null, wallS: number): { busy: number; steal: number } | null {
+  const m1 = machineBusy();
+  return m0 === null || m1 === null ? null : { busy: (m1.busy - m0.busy) / wallS, steal: (m1.steal - m0.steal) / wallS };
+}
+
+function delayMs(h: IntervalHistogram): { p50: number; p99: number; max: number } {
+  // the histogram counts the 1 ms sampling interval itself: subtract it
+  const ms = (ns: number) => Math.max(0, ns / 1e6 - 1);
+  return { p50: ms(h.percentile(50)), p99: ms(h.percentile(99)), max: ms(h.max) };
 }
 
 /** Exact percentile (MLPerf rank rule: sorted[floor(n·p)]) of plain numbers. */
@@ -175,4 +232,84 @@ export function percentile(sorted: Float64Array, p: number): number {
 
 export function sortedOf(values: readonly number[]): Float64Array {
   return Float64Array.from(values).sort();
+}
+
+export interface DriveWorkersOptions {
+  sc: ResolvedScenario;
+  url: string;
+  library: SampleLibrary;
+  schedule: Schedule;
+  workers: number;
+  /** for the whole run (divided between workers) */
+  connections: number;
+  warmupRequests: number;
+  maxDurationMs?: number;
+  /** called with every measured record (after writer and collector) */
+  onRecord?: (rec: RequestRecord) => void;
+}
+
+/**
+ * The same run on `workers` worker threads (`tokbench run --workers N`): each
+ * has its own Sut and runner; records come back to this thread, which writes
+ * and collects them. CPU is the whole process's (every thread). Wall time runs
+ * from the common t = 0; CPU from the first query the workers report (a batch
+ * arrives within 25 ms of t = 0, so their first few ms of work are not counted).
+ */
+export async function driveWorkers(o: DriveWorkersOptions): Promise<DriveResult> {
+  const dir = mkdtempSync(join(tmpdir(), 'tokbench-bench-'));
+  const path = join(dir, 'requests.jsonl');
+  const writer = new RecordWriter(path, { recordChunks: true });
+  const collector = new MetricsCollector(1);
+  const interrupt = new AbortController();
+  const hardStop = new AbortController();
+  let cpu0: NodeJS.CpuUsage | null = null;
+  let stat0: { busy: number; steal: number } | null = null;
+  const elu0 = performance.eventLoopUtilization();
+  try {
+    const outcome = await runWithWorkers({
+      workers: o.workers,
+      schedule: o.schedule,
+      library: o.library,
+      endpoints: [{ url: o.url, model: 'bench', servedModels: ['bench'], labels: {} }],
+      request: o.sc.request,
+      apiKey: null,
+      requestTimeoutMs: 120_000,
+      idleTimeoutMs: 60_000,
+      keepText: false,
+      retries: 0,
+      connectionsPerEndpoint: o.connections,
+      tokenizer: null,
+      defaultMaxTokens: o.sc.request.maxTokens,
+      warmupRequests: o.warmupRequests,
+      warmupSeed: o.sc.seeds.sampleIndex,
+      maxDurationMs: o.maxDurationMs ?? 0,
+      drainTimeoutMs: 60_000,
+      graceMs: 1_000,
+      balancing: 'least-outstanding',
+      interrupt: interrupt.signal,
+      hardStop: hardStop.signal,
+      onIssued: (endpoint) => {
+        if (cpu0 === null) {
+          cpu0 = process.cpuUsage();
+          stat0 = machineBusy();
+        }
+        collector.onIssued(endpoint, 0);
+      },
+      onRecord: (rec) => {
+        writer.write(rec);
+        collector.record(rec);
+        if (!rec.warmup && o.onRecord) o.onRecord(rec);
+      },
+    });
+    writer.flush();
+    const wallS = (Date.now() * 1000 - outcome.t0EpochUs) / 1e6;
+    const cpu = process.cpuUsage(cpu0 ?? undefined);
+    // the main thread's (records and collector); the workers' loops are not visible from here
+    const elu = performance.eventLoopUtilization(elu0).utilization;
+    writer.close();
+    return { outcome, collector, wallS, cpuUs: cpu.user + cpu.system, sysUs: cpu.system, elu, machineCores: machineCores(stat0, wallS), loopDelayMs: { p50: NaN, p99: NaN, max: NaN }, recordsBytes: statSync(path).size };
+  } finally {
+    writer.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
 }

@@ -79,6 +79,11 @@ const fmt = {
   load: (l: number[]) => (l.length === 0 ? '–' : l.map((x) => x.toFixed(2)).join(' ')),
 };
 
+/** other processes' cores during the measured run (from /proc/stat), else the 1-minute load average before it */
+const other = (r: CaseResult) => (r.otherCores !== undefined ? fmt.f(r.otherCores) : `load ${fmt.load(r.loadavgBefore.slice(0, 1))}`);
+
+const pct = (v: number | undefined) => (v === undefined || !Number.isFinite(v) ? '–' : `${Math.round(v * 100)}%`);
+
 function table(header: string[], rows: string[][]): string {
   const w = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
   const line = (cells: string[]) => '| ' + cells.map((c, i) => (i === 0 ? c.padEnd(w[i]!) : c.padStart(w[i]!))).join(' | ') + ' |';
@@ -95,6 +100,7 @@ export function verdict(r: CaseResult): string {
       if (r.spec.qps !== 1000) return 'info';
       return (r.issueDelayMs?.p99 ?? Infinity) <= 1 && Math.abs(r.achievedVsOfferedPct ?? Infinity) <= 0.5 ? 'met' : 'MISSED';
     case 'fidelity':
+      if (r.spec.streams !== 1000) return 'info';
       return (r.ttftErrMs?.p99abs ?? Infinity) <= 1 && (r.itlErrMs?.p99abs ?? Infinity) <= 1 ? 'met' : 'MISSED';
     case 'memory':
       if (r.spec.requests !== 1_000_000) return 'info';
@@ -112,18 +118,22 @@ export function render(results: CaseResult[], meta: Record<string, unknown>): st
   const err = (r: CaseResult) => (r.ok ? '' : ` (${(r.error ?? '').split('\n')[0]})`);
   const tp = [...by('ingest'), ...by('paced')];
   if (tp.length > 0) {
-    out.push('', 'Ingest (whole response in one write) and paced (one event per write, 1 ms apart): closed loop, 1 worker, 256 one-token events per response');
+    out.push('', 'Ingest (whole response in one write) and paced (one event per write, 1 ms apart): closed loop, 256 one-token events per response');
     out.push(
       table(
-        ['case', 'streams', 'requests', 'output tok/s', 'client CPU µs/tok', 'client cores', 'load before', 'target'],
+        ['case', 'workers', 'streams', 'requests', 'output tok/s', 'client CPU µs/tok', 'of which kernel', 'client cores', 'loop busy', 'server cores', 'other load', 'target'],
         tp.map((r) => [
           r.id + err(r),
+          String(r.spec.workers ?? 1),
           fmt.int(r.spec.streams),
           fmt.int(r.completed),
           fmt.int(r.outputTokensPerS),
           fmt.f(r.cpuUsPerToken, 3),
+          fmt.f(r.sysUsPerToken, 3),
           fmt.f(r.clientCores),
-          fmt.load(r.loadavgBefore.slice(0, 1)),
+          pct(r.elu),
+          fmt.f(r.serverCores),
+          other(r),
           r.group === 'ingest' ? verdict(r) : 'info',
         ]),
       ),
@@ -134,7 +144,7 @@ export function render(results: CaseResult[], meta: Record<string, unknown>): st
     out.push('', 'Schedule adherence: Poisson (Server) arrivals against an instant server');
     out.push(
       table(
-        ['case', 'queries', 'offered QPS', 'achieved QPS', 'achieved vs offered', 'issue delay p50 ms', 'p99 ms', 'max ms', 'client cores', 'target'],
+        ['case', 'queries', 'offered QPS', 'achieved QPS', 'achieved vs offered', 'issue delay p50 ms', 'p99 ms', 'max ms', 'client CPU µs/req', 'client cores', 'loop busy', 'server cores', 'other load', 'target'],
         ad.map((r) => [
           r.id + err(r),
           fmt.int(r.completed),
@@ -144,7 +154,11 @@ export function render(results: CaseResult[], meta: Record<string, unknown>): st
           fmt.ms(r.issueDelayMs?.p50),
           fmt.ms(r.issueDelayMs?.p99),
           fmt.ms(r.issueDelayMs?.max),
+          fmt.f(r.cpuUsPerRequest, 1),
           fmt.f(r.clientCores),
+          pct(r.elu),
+          fmt.f(r.serverCores),
+          other(r),
           verdict(r),
         ]),
       ),
@@ -155,7 +169,7 @@ export function render(results: CaseResult[], meta: Record<string, unknown>): st
     out.push('', 'Timing fidelity: measured minus planted (server-stamped write times), ms');
     out.push(
       table(
-        ['case', 'requests', 'TTFT err p50', 'p99', '|p99|', 'ITL err p50', 'p99', '|p99|', '|max| ITL', 'output tok/s', 'target'],
+        ['case', 'requests', 'TTFT err p50', 'p99', '|p99|', 'ITL err p50', 'p99', '|p99|', '|max| ITL', 'output tok/s', 'client cores', 'loop busy', 'server cores', 'other load', 'target'],
         fi.map((r) => [
           r.id + err(r),
           fmt.int(r.matched),
@@ -167,6 +181,10 @@ export function render(results: CaseResult[], meta: Record<string, unknown>): st
           fmt.ms(r.itlErrMs?.p99abs),
           fmt.ms(r.itlErrMs?.max),
           fmt.int(r.outputTokensPerS),
+          fmt.f(r.clientCores),
+          pct(r.elu),
+          fmt.f(r.serverCores),
+          other(r),
           verdict(r),
         ]),
       ),
@@ -177,12 +195,13 @@ export function render(results: CaseResult[], meta: Record<string, unknown>): st
     out.push('', 'Memory: Offline run of tiny requests, 256 in flight, records streamed to disk');
     out.push(
       table(
-        ['case', 'requests', 'wall s', 'req/s', 'peak RSS MB', 'RSS at start MB', 'heap at end MB', 'requests.jsonl MB', 'target'],
+        ['case', 'requests', 'wall s', 'req/s', 'client CPU µs/req', 'peak RSS MB', 'RSS at start MB', 'heap at end MB', 'requests.jsonl MB', 'target'],
         me.map((r) => [
           r.id + err(r),
           fmt.int(r.completed),
           fmt.f(r.wallS, 1),
           fmt.int(r.completed !== undefined && r.wallS ? r.completed / r.wallS : undefined),
+          fmt.f(r.cpuUsPerRequest, 1),
           fmt.f(r.peakRssMB, 0),
           fmt.f(r.rssAtStartMB, 0),
           fmt.f(r.heapUsedMB, 0),

@@ -18,9 +18,12 @@
  * The server exits on its own when its parent goes away.
  */
 import { createServer, type ServerResponse } from 'node:http';
+import type { Socket } from 'node:net';
+import { personalize, render, type ApiShape } from './render.js';
+
+export type { ApiShape } from './render.js';
 
 export type ServerMode = 'burst' | 'paced' | 'instant' | 'planted';
-export type ApiShape = 'chat' | 'completions';
 
 export interface ServerConfig {
   mode: ServerMode;
@@ -40,41 +43,10 @@ export interface PlantedStamps {
   id: number;
   /** request fully received */
   receivedUs: number;
+  /** the same instant as wall-clock epoch µs (performance.timeOrigin + now: comparable across processes to a few µs) */
+  receivedEpochUs: number;
   /** write time of each output event, in order */
   writesUs: number[];
-}
-
-const MODEL = 'meta-llama/Llama-2-70b-chat-hf';
-const CREATED = 1_700_000_000;
-/** words the tokens are drawn from: short ASCII, like a real detokenizer's output */
-const WORDS = [' the', ' of', ' and', ' to', ' in', ' a', ' is', ' that', ' for', ' it', ' with', ' as', ' was', ' on', ' be', ' at'];
-
-/** vLLM 0.x OpenAI server chunk shapes (serving_chat.py / serving_completion.py). */
-export function renderEvents(api: ApiShape, tokens: number, requestId: string): { head: string; events: string[]; tail: string } {
-  const events: string[] = [];
-  if (api === 'chat') {
-    const pre = `data: {"id":"chatcmpl-${requestId}","object":"chat.completion.chunk","created":${CREATED},"model":"${MODEL}","choices":[{"index":0,`;
-    const head = `${pre}"delta":{"role":"assistant","content":""},"logprobs":null,"finish_reason":null}]}\n\n`;
-    for (let i = 0; i < tokens; i++) {
-      const fin = i === tokens - 1 ? '"length","stop_reason":null' : 'null';
-      events.push(`${pre}"delta":{"content":${JSON.stringify(WORDS[i % WORDS.length])}},"logprobs":null,"finish_reason":${fin}}]}\n\n`);
-    }
-    const tail =
-      `data: {"id":"chatcmpl-${requestId}","object":"chat.completion.chunk","created":${CREATED},"model":"${MODEL}","choices":[],` +
-      `"usage":{"prompt_tokens":8,"total_tokens":${8 + tokens},"completion_tokens":${tokens}}}\n\n` +
-      'data: [DONE]\n\n';
-    return { head, events, tail };
-  }
-  const pre = `data: {"id":"cmpl-${requestId}","object":"text_completion","created":${CREATED},"model":"${MODEL}","choices":[{"index":0,`;
-  for (let i = 0; i < tokens; i++) {
-    const fin = i === tokens - 1 ? '"length","stop_reason":null' : 'null,"stop_reason":null';
-    events.push(`${pre}"text":${JSON.stringify(WORDS[i % WORDS.length])},"logprobs":null,"finish_reason":${fin}}]}\n\n`);
-  }
-  const tail =
-    `data: {"id":"cmpl-${requestId}","object":"text_completion","created":${CREATED},"model":"${MODEL}","choices":[],` +
-    `"usage":{"prompt_tokens":8,"total_tokens":${8 + tokens},"completion_tokens":${tokens}}}\n\n` +
-    'data: [DONE]\n\n';
-  return { head: '', events, tail };
 }
 
 const HEADERS = { 'content-type': 'text/event-stream', 'cache-control': 'no-cache' };
@@ -92,6 +64,8 @@ function spread(id: number, salt: number, lo: number, hi: number): number {
 
 interface PacedStream {
   res: ServerResponse;
+  /** headers are flushed: body chunks (pre-framed) go straight to the socket */
+  socket: Socket;
   /** this response's bytes */
   body: Buffer;
   /** next part to write: 0 = head (planted: head + first event together), 1..N = events */
@@ -102,40 +76,14 @@ interface PacedStream {
   stamps: PlantedStamps | null;
 }
 
-/** The request id in the rendered bytes, replaced per response (vLLM sends a fresh random id per request). */
-const ID_PLACEHOLDER = 'bench0123456789abcdef';
-
-interface Rendered {
-  whole: Buffer;
-  /** byte offset where each part starts: [head, event 0, ..., event N-1, tail], plus the end */
-  bounds: number[];
-  idOffsets: number[];
-}
-
-function render(api: ApiShape, tokens: number): Rendered {
-  const r = renderEvents(api, tokens, ID_PLACEHOLDER);
-  const parts = [r.head, ...r.events, r.tail].map((x) => Buffer.from(x));
-  const whole = Buffer.concat(parts);
-  const bounds = [0];
-  for (const p of parts) bounds.push(bounds[bounds.length - 1]! + p.length);
-  const idOffsets: number[] = [];
-  const needle = Buffer.from(ID_PLACEHOLDER);
-  for (let i = whole.indexOf(needle); i >= 0; i = whole.indexOf(needle, i + 1)) idOffsets.push(i);
-  return { whole, bounds, idOffsets };
-}
-
-/** A copy of the rendered response with its own request id. */
-function personalize(r: Rendered, n: number): Buffer {
-  const b = Buffer.allocUnsafe(r.whole.length);
-  r.whole.copy(b);
-  const id = n.toString(16).padStart(ID_PLACEHOLDER.length, '0');
-  for (const off of r.idOffsets) b.write(id, off, 'latin1');
-  return b;
-}
-
 function main(): void {
   const cfg = JSON.parse(process.argv[2] ?? '{}') as ServerConfig;
-  const r = render(cfg.api, cfg.tokens);
+  const paced = cfg.mode === 'paced' || cfg.mode === 'planted';
+  // Paced streams write pre-framed chunks straight to the socket: ServerResponse#write costs
+  // several times more per event, and the server must stay cheap next to the client on 2 cores.
+  const r = render(cfg.api, cfg.tokens, paced);
+  /** response buffers of finished paced streams, reused (no per-request garbage in the server) */
+  const pool: Buffer[] = [];
   /** parts: 0 = head, 1..N = events, N+1 = tail */
   const tailPart = r.bounds.length - 2;
   const part = (body: Buffer, i: number, j = i + 1): Buffer => body.subarray(r.bounds[i], r.bounds[j]);
@@ -153,19 +101,21 @@ function main(): void {
         if (s.stamps !== null) {
           // role chunk and first token in one write, as vLLM sends them in one iteration
           s.stamps.writesUs.push(nowUs());
-          s.res.write(part(s.body, 0, 2));
+          s.socket.write(part(s.body, 0, 2));
           s.next = 2;
         } else {
-          s.res.write(part(s.body, 0));
+          s.socket.write(part(s.body, 0));
           s.next = 1;
         }
       } else {
         if (s.stamps !== null) s.stamps.writesUs.push(nowUs());
-        s.res.write(part(s.body, s.next));
+        s.socket.write(part(s.body, s.next));
         s.next++;
       }
       if (s.next >= tailPart) {
-        s.res.end(part(s.body, tailPart));
+        // the tail, then ServerResponse ends the chunked body (0\r\n\r\n) and frees the connection
+        s.socket.write(part(s.body, tailPart), () => pool.push(s.body));
+        s.res.end();
         active.delete(s);
         continue;
       }
@@ -184,7 +134,7 @@ function main(): void {
 
   const handle = (res: ServerResponse, body: string): void => {
     const receivedUs = nowUs();
-    const own = personalize(r, served++);
+    const own = personalize(r, served++, paced ? pool.pop() : undefined);
     switch (cfg.mode) {
       case 'burst':
       case 'instant':
@@ -197,7 +147,7 @@ function main(): void {
         res.writeHead(200, HEADERS);
         res.flushHeaders();
         const gapUs = (cfg.gapMs ?? 1) * 1000;
-        active.add({ res, body: own, next: 0, dueUs: receivedUs + gapUs, gapUs, stamps: null });
+        active.add({ res, socket: res.socket!, body: own, next: 0, dueUs: receivedUs + gapUs, gapUs, stamps: null });
         startTicking();
         return;
       }
@@ -207,11 +157,11 @@ function main(): void {
         const [g0, g1] = cfg.gapRangeMs ?? [5, 15];
         const ttftUs = Math.round(spread(id, 1, t0, t1) * 1000);
         const gapUs = Math.round(spread(id, 2, g0, g1) * 1000);
-        const s: PlantedStamps = { id, receivedUs, writesUs: [] };
+        const s: PlantedStamps = { id, receivedUs, receivedEpochUs: Math.floor(performance.timeOrigin * 1000) + receivedUs, writesUs: [] };
         stamps.push(s);
         res.writeHead(200, HEADERS);
         res.flushHeaders();
-        active.add({ res, body: own, next: 0, dueUs: receivedUs + ttftUs, gapUs, stamps: s });
+        active.add({ res, socket: res.socket!, body: own, next: 0, dueUs: receivedUs + ttftUs, gapUs, stamps: s });
         startTicking();
         return;
       }
@@ -236,8 +186,23 @@ function main(): void {
     const port = typeof addr === 'object' && addr !== null ? addr.port : 0;
     process.send?.({ type: 'ready', port });
   });
+  let cpuMark = process.cpuUsage();
+  let eluMark = performance.eventLoopUtilization();
+  let wallMark = performance.now();
   process.on('message', (m: { type: string }) => {
-    if (m.type === 'stamps') process.send?.({ type: 'stamps', stamps });
+    if (m.type === 'mark') {
+      cpuMark = process.cpuUsage();
+      eluMark = performance.eventLoopUtilization();
+      wallMark = performance.now();
+      return;
+    }
+    if (m.type === 'stats') {
+      const cpu = process.cpuUsage(cpuMark);
+      const wallS = (performance.now() - wallMark) / 1000;
+      process.send?.({ type: 'stats', cores: (cpu.user + cpu.system) / 1e6 / wallS, elu: performance.eventLoopUtilization(eluMark).utilization });
+      return;
+    }
+    if (m.type === 'stamps') process.send?.({ type: 'stamps', stamps: stamps.splice(0) });
     else if (m.type === 'exit') process.exit(0);
   });
   process.on('disconnect', () => process.exit(0));

@@ -13,12 +13,13 @@
  * streaming request with plain JSON. Each is handled as it comes, by content
  * type and content, not by server name.
  */
-import { Pool, type Dispatcher } from 'undici';
+import type { Dispatcher } from 'undici';
 import type { Sample } from '../dataset/types.js';
 import type { ResolvedScenario } from '../scenario/types.js';
 import type { Clock } from '../util/clock.js';
 import { describeErrorBytes, extractResponseBody, newChunkInfo, TextSink } from './chunk.js';
 import { parseEndpointUrl } from './endpoint-url.js';
+import { PoolGroup } from './pool-group.js';
 import { SseScanner } from './sse.js';
 import { StreamRecorder } from './stream.js';
 import type { EndpointInfo, ErrorKind, Sut, SutOutcome, SutQuery } from './types.js';
@@ -74,7 +75,8 @@ export function buildRequestBody(
     body.max_completion_tokens = maxTokens;
     if (request.reasoningEffort !== null) body.reasoning_effort = request.reasoningEffort;
   } else {
-    if (request.promptFormat === 'ids' && sample.promptTokenIds !== null) body.prompt = sample.promptTokenIds;
+    // A sample that only has ids (JSONL input_ids, rendered chat) is sent as ids whatever the format.
+    if ((request.promptFormat === 'ids' || sample.prompt === null) && sample.promptTokenIds !== null) body.prompt = sample.promptTokenIds;
     else body.prompt = sample.prompt ?? (sample.messages ?? []).map((m) => m.content).join('\n');
     body.max_tokens = maxTokens;
   }
@@ -95,7 +97,8 @@ export function buildRequestBody(
 
 interface Target {
   info: EndpointInfo;
-  pool: Pool;
+  /** the origin's connections (pool-group.ts: undici Pools of at most 64 connections each) */
+  pool: PoolGroup;
   path: string;
 }
 
@@ -111,7 +114,7 @@ export function createOpenAiSut(opts: OpenAiSutOptions): Sut {
 class OpenAiSut implements Sut {
   readonly endpoints: readonly EndpointInfo[];
   private readonly targets: Target[];
-  private readonly pools = new Map<string, Pool>();
+  private readonly pools = new Map<string, PoolGroup>();
   private readonly headers: Record<string, string>;
   private readonly headersTimeoutMs: number;
   private rr = 0;
@@ -144,8 +147,7 @@ class OpenAiSut implements Sut {
       if (opts.tls?.insecure === true) connect.rejectUnauthorized = false;
       this.pools.set(
         origin,
-        new Pool(origin, {
-          connections: Math.max(1, opts.connectionsPerEndpoint * count),
+        new PoolGroup(origin, Math.max(1, opts.connectionsPerEndpoint * count), {
           pipelining: 1,
           headersTimeout: this.headersTimeoutMs,
           bodyTimeout: opts.idleTimeoutMs,
@@ -175,7 +177,7 @@ class OpenAiSut implements Sut {
     const deadlineUs = issuedUs + this.opts.requestTimeoutMs * 1000;
     let retries = 0;
     for (;;) {
-      const attempt = await this.attempt(target, body, signal, issuedUs, deadlineUs);
+      const attempt = await this.attempt(target, body, signal, issuedUs, deadlineUs, query.maxTokens);
       attempt.outcome.retries = retries;
       if (!attempt.retryable || retries >= this.opts.retries || signal.aborted) return attempt.outcome;
       const backoffMs = Math.min(RETRY_BACKOFF_MAX_MS, RETRY_BACKOFF_BASE_MS * 2 ** retries);
@@ -190,17 +192,21 @@ class OpenAiSut implements Sut {
     }
   }
 
-  private attempt(target: Target, body: string, signal: AbortSignal, issuedUs: number, deadlineUs: number): Promise<Attempt> {
+  private attempt(target: Target, body: string, signal: AbortSignal, issuedUs: number, deadlineUs: number, maxTokens: number): Promise<Attempt> {
     const clock = this.opts.clock;
     return new Promise<Attempt>((resolve) => {
       if (signal.aborted) {
         resolve({ outcome: failedOutcome(issuedUs, clock.nowUs(), 'aborted', 'aborted by the run', 0), retryable: false });
         return;
       }
-      const ex = new Exchange(this, issuedUs, resolve, signal);
+      // max_tokens bounds the output chunks: the recorder sizes its arrays once.
+      const ex = new Exchange(this, issuedUs, resolve, signal, maxTokens);
       this.watch(signal, ex);
       ex.start(Math.max(1, Math.ceil((deadlineUs - clock.nowUs()) / 1000)));
-      target.pool.dispatch(
+      const member = target.pool.pick();
+      ex.releaseTo(target.pool, member);
+      target.pool.dispatchTo(
+        member,
         {
           path: target.path,
           method: 'POST',
@@ -237,7 +243,7 @@ class OpenAiSut implements Sut {
   }
 
   async close(): Promise<void> {
-    await Promise.all([...this.pools.values()].map((p) => p.destroy().catch(() => undefined)));
+    await Promise.all([...this.pools.values()].map((p) => p.destroy()));
   }
 }
 
@@ -263,15 +269,19 @@ class Exchange implements Dispatcher.DispatchHandler {
   /** real time (ms) of the last body bytes, for the idle timeout; not a measurement */
   private lastBytesMs = 0;
   private readonly clock: Clock;
+  /** the pool group member this exchange was sent to, told once when undici is done with it */
+  private group: PoolGroup | null = null;
+  private member = 0;
 
   constructor(
     private readonly sut: OpenAiSut,
     private readonly issuedUs: number,
     private readonly resolve: (a: Attempt) => void,
     private readonly signal: AbortSignal,
+    expectedChunks: number,
   ) {
     this.clock = sut.opts.clock;
-    this.rec = new StreamRecorder(sut.opts.keepText);
+    this.rec = new StreamRecorder(sut.opts.keepText, expectedChunks);
   }
 
   /**
@@ -334,10 +344,10 @@ class Exchange implements Dispatcher.DispatchHandler {
     if (this.sse) {
       const rec = this.rec;
       rec.nowUs = this.clock.nowUs();
-      const chunksBefore = rec.chunkTimesUs.length;
+      const chunksBefore = rec.chunkCount;
       this.scanner!.push(chunk, rec);
       const live = this.sut.opts.liveCounters;
-      if (live !== undefined) live.outputChunks += rec.chunkTimesUs.length - chunksBefore;
+      if (live !== undefined) live.outputChunks += rec.chunkCount - chunksBefore;
       if (rec.finished) this.streamFinished(rec.nowUs);
       return;
     }
@@ -353,7 +363,21 @@ class Exchange implements Dispatcher.DispatchHandler {
     this.bodyBytes += chunk.length;
   }
 
+  releaseTo(group: PoolGroup, member: number): void {
+    this.group = group;
+    this.member = member;
+  }
+
+  private released(): void {
+    const g = this.group;
+    if (g !== null) {
+      this.group = null;
+      g.release(this.member);
+    }
+  }
+
   onResponseEnd(): void {
+    this.released();
     this.clearLinger();
     if (this.settled) return;
     const t = this.clock.nowUs();
@@ -386,6 +410,7 @@ class Exchange implements Dispatcher.DispatchHandler {
   }
 
   onResponseError(_c: Dispatcher.DispatchController, err: Error): void {
+    this.released();
     this.clearLinger();
     if (this.settled) return;
     const kind = classifyError(err, this.responseStarted);

@@ -86,10 +86,12 @@ const fieldDecoder = new TextDecoder('utf-8', { ignoreBOM: true });
 export class SseScanner {
   private readonly maxEventBytes: number;
   /** the start of a line that continues in the next chunk */
-  private carry: Uint8Array = new Uint8Array(256);
+  // Both buffers are allocated on first use: most events never need them, and a typed array
+  // over 64 bytes lives off-heap, costly to make once per request.
+  private carry: Uint8Array = EMPTY;
   private carryLen = 0;
   /** data of the pending event once it spans lines or chunks */
-  private dataBuf: Uint8Array = new Uint8Array(256);
+  private dataBuf: Uint8Array = EMPTY;
   private dataLen = 0;
   private dataLines = 0;
   /** zero-copy first data line: a view into the chunk being pushed */
@@ -296,7 +298,7 @@ export class SseScanner {
   private materializeView(): void {
     const src = this.viewSrc!;
     const n = this.viewEnd - this.viewStart;
-    if (n > this.dataBuf.length) this.dataBuf = new Uint8Array(Math.max(n, this.dataBuf.length * 2));
+    if (n > this.dataBuf.length) this.dataBuf = new Uint8Array(Math.max(n, this.dataBuf.length * 2, 256));
     this.dataBuf.set(src.subarray(this.viewStart, this.viewEnd), 0);
     this.dataLen = n;
     this.viewSrc = null;
@@ -344,7 +346,7 @@ export class SseScanner {
 }
 
 function grow(buf: Uint8Array, used: number, need: number): Uint8Array {
-  let size = buf.length * 2;
+  let size = Math.max(buf.length * 2, 256);
   while (size < need) size *= 2;
   const next = new Uint8Array(size);
   next.set(buf.subarray(0, used), 0);

@@ -7,11 +7,13 @@
  * strings, no JSON.parse for ordinary chunks (chunk.ts fast path). Everything
  * else (chunk token diffs, text decoding) happens once at the end.
  */
-import { extractChunk, newChunkInfo, TextSink, type ChunkInfo } from './chunk.js';
+import { ChunkMemo, extractChunk, extractChunkRange, newChunkInfo, TextSink, type ChunkInfo } from './chunk.js';
 import type { SseEvent, SseProblem, SseSink } from './sse.js';
 import type { ErrorKind } from './types.js';
 
 const PREVIEW_BYTES = 120;
+/** beyond this, per-chunk arrays grow as needed instead of being sized up front */
+const MAX_PREALLOCATED_CHUNKS = 1024;
 const previewDecoder = new TextDecoder('utf-8', { ignoreBOM: true });
 
 export interface StreamFailure {
@@ -21,14 +23,25 @@ export interface StreamFailure {
 
 export class StreamRecorder implements SseSink {
   firstTokenUs = -1;
-  readonly chunkTimesUs: number[] = [];
-  /** token_ids length per output chunk, -1 when the chunk had none */
-  private readonly chunkIds: number[] = [];
-  /** usage.completion_tokens carried by each output chunk, -1 when none (continuous usage gives them all) */
-  private readonly chunkUsage: number[] = [];
-  /** text bytes collected up to and including each output chunk, -1 once text is no longer kept */
-  private readonly chunkTextEnd: number[] = [];
-  private readonly chunkTextPieces: number[] = [];
+  /**
+   * Arrival times of the output chunks, in a preallocated array when the caller
+   * said how many to expect (its max_tokens): filled in place, no growth and
+   * copying per request. `chunkCount` are in use; `chunkTimesUs` trims to them.
+   */
+  private times: number[];
+  private count = 0;
+  // Per output chunk, kept only while they can still be used (each is all-or-nothing), so the
+  // common stream allocates one of them, not four: a few KB less garbage per request.
+  /** token_ids length per output chunk; null once a chunk came without token_ids */
+  private chunkIds: number[] | null = [];
+  /** usage.completion_tokens per output chunk (continuous usage); null once a chunk came without */
+  private chunkUsage: number[] | null = [];
+  /** output text bytes per output chunk (the estimate's weights); null once text was no longer kept */
+  private chunkWeights: number[] | null;
+  /** text sink size and literal count at the previous output chunk */
+  private prevTextEnd = 0;
+  private prevTextPieces = 0;
+  private weightCount = 0;
   usagePromptTokens = -1;
   usageCompletionTokens = -1;
   finishReason: string | null = null;
@@ -40,19 +53,44 @@ export class StreamRecorder implements SseSink {
   nowUs = 0;
   private text: TextSink | null;
   private readonly info: ChunkInfo = newChunkInfo();
+  /** what this stream's chunks repeat (id, object, created, model, the JSON around the text), validated once */
+  private readonly memo = new ChunkMemo();
 
   /**
    * @param keepText keep the output text even when usage arrives (accuracy mode);
    *   without it text is kept only until the server reports usage, since it is
    *   needed only to count tokens when the server does not.
    */
-  constructor(private readonly keepText: boolean) {
+  constructor(
+    private readonly keepText: boolean,
+    /** output chunks to expect at most (e.g. max_tokens): sizes the per-chunk arrays once; 0: unknown */
+    expectedChunks = 0,
+  ) {
     this.text = new TextSink();
+    const cap = expectedChunks > 0 ? Math.min(expectedChunks, MAX_PREALLOCATED_CHUNKS) : 0;
+    this.times = cap > 0 ? doubleArray(cap) : [];
+    this.chunkWeights = cap > 0 ? new Array<number>(cap) : [];
+  }
+
+  /** output chunks so far (cheap; the live progress reads it per network read) */
+  get chunkCount(): number {
+    return this.count;
+  }
+
+  /** arrival times of the output chunks (the array itself, trimmed to the chunks received) */
+  get chunkTimesUs(): number[] {
+    if (this.times.length !== this.count) this.times.length = this.count;
+    return this.times;
   }
 
   onEvent(ev: SseEvent): void {
     if (this.finished) return;
-    const info = extractChunk(ev.data, ev.type, this.text, this.info);
+    // The scanner hands the payload as a range of its buffer: no view to allocate per event.
+    const src = ev.src;
+    const info =
+      src !== undefined
+        ? extractChunkRange(src, ev.start!, ev.end!, ev.type, this.text, this.info, this.memo)
+        : extractChunk(ev.data, ev.type, this.text, this.info);
     switch (info.kind) {
       case 'ignored':
         return;
@@ -85,11 +123,30 @@ export class StreamRecorder implements SseSink {
     if (info.hasOutput) {
       const t = this.nowUs;
       if (this.firstTokenUs < 0) this.firstTokenUs = t;
-      this.chunkTimesUs.push(t);
-      this.chunkIds.push(info.tokenIdsCount);
-      this.chunkUsage.push(info.hasUsage ? info.usageCompletionTokens : -1);
-      this.chunkTextEnd.push(textEnd);
-      this.chunkTextPieces.push(textPieces);
+      this.times[this.count++] = t;
+      const ids = this.chunkIds;
+      if (ids !== null) {
+        if (info.tokenIdsCount >= 0) ids.push(info.tokenIdsCount);
+        else this.chunkIds = null;
+      }
+      const usage = this.chunkUsage;
+      if (usage !== null) {
+        if (info.hasUsage && info.usageCompletionTokens >= 0) usage.push(info.usageCompletionTokens);
+        else this.chunkUsage = null;
+      }
+      const weights = this.chunkWeights;
+      if (weights !== null) {
+        if (textEnd < 0) this.chunkWeights = null;
+        else {
+          // JSON string literals without their quotes and separators: each piece adds two
+          // quotes, and each piece after the first a comma
+          const pieces = textPieces - this.prevTextPieces;
+          const overhead = pieces * 3 - (this.prevTextPieces === 0 && textPieces > 0 ? 1 : 0);
+          weights[this.weightCount++] = Math.max(0, textEnd - this.prevTextEnd - overhead);
+          this.prevTextEnd = textEnd;
+          this.prevTextPieces = textPieces;
+        }
+      }
     }
     if (info.finishReason !== null) this.finishReason = info.finishReason;
   }
@@ -111,14 +168,15 @@ export class StreamRecorder implements SseSink {
    * Usage on only some chunks (TGI puts the total on the last one) says nothing per chunk.
    */
   chunkTokens(): number[] | null {
-    const n = this.chunkTimesUs.length;
+    const n = this.count;
     if (n === 0) return null;
-    if (this.chunkIds.every((x) => x >= 0)) return this.chunkIds.slice();
-    if (!this.chunkUsage.every((x) => x >= 0)) return null;
+    if (this.chunkIds !== null) return this.chunkIds.slice();
+    const usage = this.chunkUsage;
+    if (usage === null) return null;
     const out = new Array<number>(n);
     let prev = 0;
     for (let i = 0; i < n; i++) {
-      const cum = this.chunkUsage[i]!;
+      const cum = usage[i]!;
       out[i] = cum > prev ? cum - prev : 0;
       if (cum > prev) prev = cum;
     }
@@ -131,22 +189,11 @@ export class StreamRecorder implements SseSink {
    * Only a weight for estimating tokens per chunk; never a token count.
    */
   chunkTextWeights(): number[] | null {
-    const n = this.chunkTimesUs.length;
-    if (n === 0) return null;
-    const out = new Array<number>(n);
-    let prevEnd = 0;
-    let prevPieces = 0;
-    for (let i = 0; i < n; i++) {
-      const end = this.chunkTextEnd[i]!;
-      const pieces = this.chunkTextPieces[i]!;
-      if (end < 0) return null;
-      // each piece adds two quotes, and each piece after the first a comma
-      const overhead = (pieces - prevPieces) * 3 - (prevPieces === 0 && pieces > 0 ? 1 : 0);
-      out[i] = Math.max(0, end - prevEnd - overhead);
-      prevEnd = end;
-      prevPieces = pieces;
-    }
-    return out;
+    const w = this.chunkWeights;
+    if (this.count === 0 || w === null) return null;
+    // the recorder is done with it: hand over the array itself, trimmed, not a copy
+    if (w.length !== this.weightCount) w.length = this.weightCount;
+    return w;
   }
 
   /** Output text, when kept (keepText, or no usage reported). */
@@ -171,6 +218,16 @@ export class StreamRecorder implements SseSink {
     r.finished = true;
     return r;
   }
+}
+
+/**
+ * An array of `n` holes with room for `n` doubles: `new Array(n)` makes room for
+ * small integers, and the first time stamp stored then reallocates it.
+ */
+function doubleArray(n: number): number[] {
+  const a = [0.5];
+  a.length = n;
+  return a;
 }
 
 function preview(data: Uint8Array): string {
