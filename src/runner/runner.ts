@@ -13,6 +13,7 @@ import type { Sut, SutOutcome } from '../sut/types.js';
 import type { RequestRecord, TokenCountSource } from '../records/record.js';
 import { Rng } from '../util/rng.js';
 import { Semaphore } from './semaphore.js';
+import { failedOutcome } from '../sut/outcome.js';
 
 export type Balancing = 'round-robin' | 'least-outstanding';
 
@@ -101,7 +102,7 @@ export async function runSchedule(opts: RunnerOptions): Promise<RunOutcome> {
         (err: unknown) => {
           // A Sut must not throw, but if one does the query is still accounted for.
           const now = clock.nowUs();
-          const outcome = failedOutcome(now, err);
+          const outcome = failedOutcome(now, now, 'other', err instanceof Error ? err.message : String(err), 0);
           opts.onRecord(toRecord(seq, sampleIndex, endpoint, warmup, scheduledRelUs, startUs, outcome, sample.inputTokens, opts), outcome);
         },
       )
@@ -217,22 +218,6 @@ export async function runSchedule(opts: RunnerOptions): Promise<RunOutcome> {
 
 function noop(): void {}
 
-function failedOutcome(nowUs: number, err: unknown): SutOutcome {
-  return {
-    issuedUs: nowUs,
-    firstTokenUs: -1,
-    completedUs: nowUs,
-    chunkTimesUs: [],
-    chunkTokens: null,
-    usagePromptTokens: -1,
-    usageCompletionTokens: -1,
-    text: null,
-    finishReason: null,
-    ok: false,
-    error: { kind: 'other', message: err instanceof Error ? err.message : String(err) },
-    retries: 0,
-  };
-}
 
 /** Outcome (absolute clock µs) → record (µs from the run's start). */
 export function toRecord(

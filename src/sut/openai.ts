@@ -13,6 +13,7 @@
  * streaming request with plain JSON. Each is handled as it comes, by content
  * type and content, not by server name.
  */
+import { failedOutcome } from './outcome.js';
 import type { Dispatcher } from 'undici';
 import type { Sample } from '../dataset/types.js';
 import type { ResolvedScenario } from '../scenario/types.js';
@@ -489,22 +490,6 @@ class Exchange implements Dispatcher.DispatchHandler {
   }
 }
 
-function failedOutcome(issuedUs: number, tUs: number, kind: ErrorKind, message: string, retries: number): SutOutcome {
-  return {
-    issuedUs,
-    firstTokenUs: -1,
-    completedUs: tUs,
-    chunkTimesUs: [],
-    chunkTokens: null,
-    usagePromptTokens: -1,
-    usageCompletionTokens: -1,
-    text: null,
-    finishReason: null,
-    ok: false,
-    error: { kind, message },
-    retries,
-  };
-}
 
 export function statusKind(status: number): ErrorKind {
   if (status === 401 || status === 403) return 'http_401';
