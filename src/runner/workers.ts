@@ -60,32 +60,20 @@ export function defaultWorkers(cores: number, queries: number): number {
   return Math.max(1, Math.min(MAX_DEFAULT_WORKERS, cores - 1, Math.floor(queries / MIN_QUERIES_PER_WORKER)));
 }
 
-/** what each worker is started with (structured-cloned) */
-export interface WorkerInit {
+/**
+ * What each worker is started with (structured-cloned): the run's options less
+ * what cannot cross a thread (signals, callbacks, the library), plus its share.
+ */
+export type WorkerInit = Omit<
+  WorkerRunOptions,
+  'workers' | 'library' | 'startAtEpochUs' | 'interrupt' | 'hardStop' | 'onIssued' | 'onRecord' | 'entry'
+> & {
   index: number;
   count: number;
-  schedule: Schedule;
   /** the samples this worker's queries use, at their library index (a sparse array) */
   samples: (Sample | undefined)[];
   tokenizerSource: string;
-  tokenizer: TokenizerName | null;
-  endpoints: EndpointInfo[];
-  request: RequestSettings;
-  apiKey: string | null;
-  requestTimeoutMs: number;
-  idleTimeoutMs: number;
-  keepText: boolean;
-  retries: number;
-  connectionsPerEndpoint: number;
-  tls?: { caCertPem?: string; insecure?: boolean };
-  defaultMaxTokens: number;
-  warmupRequests: number;
-  warmupSeed: string;
-  maxDurationMs: number;
-  drainTimeoutMs: number;
-  graceMs: number;
-  balancing: Balancing;
-}
+};
 
 export type ToWorker = { type: 'start'; t0EpochUs: number } | { type: 'interrupt' } | { type: 'hardStop' };
 export type FromWorker =
