@@ -13,43 +13,15 @@
  * has closed. Every wake-up goes through a macrotask, so an engine that is behind
  * still lets sockets be served between steps.
  */
-import { realClock, type Clock } from '../util/clock.js';
+import { realClock, sleepUntilWith, type Clock } from '../util/clock.js';
 
 const TOLERANCE_US = 500;
 
 export const simRealClock: Clock = {
   nowUs: realClock.nowUs,
   wallMs: realClock.wallMs,
-  sleepUntil(tUs: number, signal?: AbortSignal): Promise<void> {
-    return new Promise((resolve, reject) => {
-      if (signal?.aborted) {
-        reject(signal.reason);
-        return;
-      }
-      let timer: NodeJS.Timeout | undefined;
-      let immediate: NodeJS.Immediate | undefined;
-      const onAbort = () => {
-        if (timer) clearTimeout(timer);
-        if (immediate) clearImmediate(immediate);
-        reject(signal?.reason);
-      };
-      signal?.addEventListener('abort', onAbort, { once: true });
-      const done = () => {
-        signal?.removeEventListener('abort', onAbort);
-        resolve();
-      };
-      const step = () => {
-        timer = undefined;
-        immediate = undefined;
-        const remainingUs = tUs - realClock.nowUs();
-        if (remainingUs <= TOLERANCE_US) {
-          immediate = setImmediate(done);
-          return;
-        }
-        timer = setTimeout(step, Math.max(1, Math.round(remainingUs / 1000)));
-        timer.unref();
-      };
-      step();
-    });
-  },
+  sleepUntil: (tUs, signal) =>
+    sleepUntilWith(realClock.nowUs, tUs, signal, (remainingUs) =>
+      remainingUs <= TOLERANCE_US ? 'yieldThenDone' : { timerMs: Math.max(1, Math.round(remainingUs / 1000)), unref: true },
+    ),
 };

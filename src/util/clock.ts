@@ -13,6 +13,48 @@ export interface Clock {
 }
 
 /**
+ * How a real-time sleeper waits out the rest of a sleep, given the µs left:
+ * resolve now, resolve after one event-loop turn, yield one turn and look
+ * again, or a timer of `timerMs` and look again.
+ */
+export type SleepStep = 'done' | 'yieldThenDone' | 'yield' | { timerMs: number; unref?: boolean };
+
+/** An abortable sleep on `nowUs` whose waiting is decided by `policy` (shared by realClock and the simulator's clock). */
+export function sleepUntilWith(nowUs: () => number, tUs: number, signal: AbortSignal | undefined, policy: (remainingUs: number) => SleepStep): Promise<void> {
+  return new Promise((resolve, reject) => {
+    if (signal?.aborted) {
+      reject(signal.reason);
+      return;
+    }
+    let timer: NodeJS.Timeout | undefined;
+    let immediate: NodeJS.Immediate | undefined;
+    const onAbort = () => {
+      if (timer) clearTimeout(timer);
+      if (immediate) clearImmediate(immediate);
+      reject(signal?.reason);
+    };
+    signal?.addEventListener('abort', onAbort, { once: true });
+    const done = () => {
+      signal?.removeEventListener('abort', onAbort);
+      resolve();
+    };
+    const step = () => {
+      timer = undefined;
+      immediate = undefined;
+      const next = policy(tUs - nowUs());
+      if (next === 'done') done();
+      else if (next === 'yieldThenDone') immediate = setImmediate(done);
+      else if (next === 'yield') immediate = setImmediate(step);
+      else {
+        timer = setTimeout(step, next.timerMs);
+        if (next.unref) timer.unref();
+      }
+    };
+    step();
+  });
+}
+
+/**
  * setTimeout fires up to a few ms late, which would show up as issue delay at
  * high QPS. Sleep with a timer until close to the target, then yield with
  * setImmediate until it is reached: sub-100 µs accuracy at the cost of a little
@@ -20,38 +62,15 @@ export interface Clock {
  */
 const SPIN_WINDOW_US = 1_500;
 
+const nowUs = () => Math.floor(performance.now() * 1000);
+
 export const realClock: Clock = {
-  nowUs: () => Math.floor(performance.now() * 1000),
+  nowUs,
   wallMs: () => Date.now(),
-  sleepUntil(tUs: number, signal?: AbortSignal): Promise<void> {
-    return new Promise((resolve, reject) => {
-      if (signal?.aborted) {
-        reject(signal.reason);
-        return;
-      }
-      let timer: NodeJS.Timeout | undefined;
-      let immediate: NodeJS.Immediate | undefined;
-      const onAbort = () => {
-        if (timer) clearTimeout(timer);
-        if (immediate) clearImmediate(immediate);
-        reject(signal?.reason);
-      };
-      signal?.addEventListener('abort', onAbort, { once: true });
-      const done = () => {
-        signal?.removeEventListener('abort', onAbort);
-        resolve();
-      };
-      const step = () => {
-        timer = undefined;
-        immediate = undefined;
-        const remaining = tUs - realClock.nowUs();
-        if (remaining <= 0) done();
-        else if (remaining > SPIN_WINDOW_US) timer = setTimeout(step, (remaining - SPIN_WINDOW_US) / 1000);
-        else immediate = setImmediate(step);
-      };
-      step();
-    });
-  },
+  sleepUntil: (tUs, signal) =>
+    sleepUntilWith(nowUs, tUs, signal, (remaining) =>
+      remaining <= 0 ? 'done' : remaining > SPIN_WINDOW_US ? { timerMs: (remaining - SPIN_WINDOW_US) / 1000 } : 'yield',
+    ),
 };
 
 /**
