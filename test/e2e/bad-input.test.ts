@@ -13,6 +13,7 @@ import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { startFakeOpenAiServer, type FakeOpenAiServer } from '../helpers/fakeOpenAiServer.js';
 import { runMain, tempDir, type CliResult } from '../helpers/cli.js';
+import { TEST_CERT_PEM as CERT, TEST_KEY_PEM as KEY } from '../helpers/tls.js';
 
 let fake: FakeOpenAiServer;
 beforeAll(async () => {
@@ -28,25 +29,6 @@ afterEach(async () => {
   for (const s of extra.splice(0)) await s.close();
 });
 
-// Self-signed for 127.0.0.1 / localhost (as test/unit/sut/preflight.test.ts), valid 100 years; test use only.
-const CERT = `-----BEGIN CERTIFICATE-----
-MIIBpDCCAUmgAwIBAgIUBYv2Zg58/oflvASKzCi0PxaKrfEwCgYIKoZIzj0EAwIw
-GDEWMBQGA1UEAwwNdG9rYmVuY2gtdGVzdDAgFw0yNjExMjgwNTQzMTdaGA8yMTI2
-MTEwNDA1NDMxN1owGDEWMBQGA1UEAwwNdG9rYmVuY2gtdGVzdDBZMBMGByqGSM49
-AgEGCCqGSM49AwEHA0IABKQ1sWVhC16MmCT4ZpF76INSP/04/FfavA8uP2bIsntT
-qM2/JTRSViWwBBxlWahQssWx2tZQyUZQ0j7bYUWy6SujbzBtMB0GA1UdDgQWBBQO
-VcUah96JNjvF4/NvXXfldKBrTzAfBgNVHSMEGDAWgBQOVcUah96JNjvF4/NvXXfl
-dKBrTzAPBgNVHRMBAf8EBTADAQH/MBoGA1UdEQQTMBGHBH8AAAGCCWxvY2FsaG9z
-dDAKBggqhkjOPQQDAgNJADBGAiEAnGMl7iWNuR5VDOpJrg3bjsmaEivFvYUjB+bd
-yTM4cS0CIQDlE3ZgeKdacswJ3vwRDO7rdzN4pRBIfvTStvV8ttt0Qg==
------END CERTIFICATE-----
-`;
-const KEY = `-----BEGIN PRIVATE KEY-----
-MIGHAgEAMBMGByqGSM49AgEGCCqGSM49AwEHBG0wawIBAQQgoblzOEZsdfib7mKy
-Sb/U/o3H0ICxJCcikvJht3BNAu+hRANCAASkNbFlYQtejJgk+GaRe+iDUj/9OPxX
-2rwPLj9myLJ7U6jNvyU0UlYlsAQcZVmoULLFsdrWUMlGUNI+22FFsukr
------END PRIVATE KEY-----
-`;
 
 /** A minimal OpenAI-compatible server over TLS with the self-signed certificate: /v1/models and streamed completions. */
 async function startTlsServer(): Promise<{ url: string; completions: () => number; close: () => Promise<void> }> {
