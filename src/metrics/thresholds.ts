@@ -22,13 +22,10 @@
  * series     ::= "ttft" | "tpot" | "itl" | "chunk_gap" | "e2e" | "issue_delay"
  * stat       ::= "min" | "mean" | "p50" | "p90" | "p95" | "p97" | "p99" | "p999" | "p99.9" | "max"
  * op         ::= "<" | "<=" | ">" | ">=" | "==" | "!="
- * quantity   ::= number ws suffix
- * number     ::= digit+ [ "." digit+ ] | "." digit+
- * suffix     ::= duration-unit                    ; required for durations
- *              | count-suffix | ""                ; rates and counts
- *              | "%" | ""                         ; ratios: 0.5% or 0.005
- * duration-unit ::= "us" | "µs" | "ms" | "s" | "m"     ; m is minutes
- * count-suffix  ::= "k" | "K" | "M" | "G"              ; 10^3, 10^6, 10^9 (M is mega, never minutes)
+ * quantity   ::= the one quantity grammar of src/util/units.ts, in the metric's dimension:
+ *              durations need a unit (us, µs, ms, s, m = minutes, h; 1m30s),
+ *              rates and counts take k, K, M, G, T or an exponent (95k, 1e15),
+ *              ratios take % or a fraction (0.5%, 0.005)
  * ws         ::= { " " | "\t" }
  * ```
  *
@@ -50,193 +47,12 @@
  * a fraction (0.005 = 0.5%), `valid` as a boolean.
  */
 import { ConfigError, didYouMean, type Problem } from '../errors.js';
-import type { EndpointSummary, LatencySet, LatencyStats, ResultJson, SummaryCore, ThresholdVerdict } from './types.js';
+import type { EndpointSummary, ResultJson, ThresholdVerdict } from './types.js';
+import { KNOWN_METRICS_TEXT, LATENCY_SERIES, LATENCY_STATS, METRIC_NAMES, STAT_HINTS, formatPrecise, metricDef, type MetricDef } from './catalogue.js';
+import { exampleLimit, parseLimit } from './quantities.js';
 
-// ---------------------------------------------------------------------------
-// The metric catalogue
-
-/** What a metric measures; decides which suffixes a limit may carry. */
-export type MetricKind = 'duration' | 'rate' | 'count' | 'ratio' | 'boolean';
-
-/** Which way is better; `none` metrics are shown by `compare` but never flagged. */
-export type Direction = 'higher' | 'lower' | 'none';
-
-interface MetricDefBase {
-  /** canonical name, as written in assertions */
-  name: string;
-  kind: MetricKind;
-  /** the natural unit of values and of `ThresholdVerdict.actual`: ms, tokens/s, requests/s, requests, fraction */
-  unit: 'ms' | 'tokens/s' | 'requests/s' | 'requests' | 'fraction' | 'boolean';
-  direction: Direction;
-  description: string;
-  /** why the value can be absent, said when an assertion on it fails for that reason */
-  whenMissing: string;
-}
-
-/** A metric every summary has, the run's and each endpoint's, so it can take an `endpoint[...]` selector. */
-export interface SummaryMetricDef extends MetricDefBase {
-  scope: 'summary';
-  get(summary: SummaryCore): number | null;
-}
-
-/** A metric only the whole run has (validity, steady state). */
-export interface RunMetricDef extends MetricDefBase {
-  scope: 'run';
-  get(result: ResultJson): number | boolean | null;
-}
-
-export type MetricDef = SummaryMetricDef | RunMetricDef;
-
-/** Latency series: assertion name → LatencySet field (ms). */
-export const LATENCY_SERIES = {
-  ttft: { field: 'ttftMs', label: 'TTFT', description: 'time to first token, from the scheduled time' },
-  tpot: { field: 'tpotMs', label: 'TPOT', description: 'time per output token after the first, per request' },
-  itl: { field: 'itlMs', label: 'ITL', description: 'inter-token latency, per token' },
-  chunk_gap: { field: 'chunkGapMs', label: 'chunk gap', description: 'gap between successive output chunks' },
-  e2e: { field: 'e2eMs', label: 'E2E', description: 'end-to-end latency, from the scheduled time' },
-  issue_delay: { field: 'issueDelayMs', label: 'issue delay', description: 'client lateness: issued - scheduled' },
-} as const satisfies Record<string, { field: keyof LatencySet; label: string; description: string }>;
-export type LatencySeriesName = keyof typeof LATENCY_SERIES;
-
-/** Statistics of a latency series: assertion name → LatencyStats field. */
-export const LATENCY_STATS = {
-  min: 'min',
-  mean: 'mean',
-  p50: 'p50',
-  p90: 'p90',
-  p95: 'p95',
-  p97: 'p97',
-  p99: 'p99',
-  p999: 'p999',
-  max: 'max',
-} as const satisfies Record<string, keyof LatencyStats>;
-export type LatencyStatName = keyof typeof LATENCY_STATS;
-
-/** Accepted spellings that are not canonical names. */
-const STAT_ALIASES: Record<string, LatencyStatName> = { 'p99.9': 'p999' };
-/** Common guesses that are not accepted, mapped to what to write instead (hints only). */
-const STAT_HINTS: Record<string, LatencyStatName> = { avg: 'mean', average: 'mean', median: 'p50', p100: 'max', p0: 'min' };
-
-function errorRate(s: SummaryCore): number | null {
-  // Of the requests that finished; queries still in flight at an interrupt are neither.
-  const finished = s.completed + s.failed;
-  return finished === 0 ? null : s.failed / finished;
-}
-
-const SCALAR_METRICS: readonly MetricDef[] = [
-  {
-    name: 'output_tokens_per_sec', scope: 'summary', kind: 'rate', unit: 'tokens/s', direction: 'higher',
-    description: 'output token throughput (MLPerf definition per scenario)',
-    whenMissing: 'not measured',
-    get: (s) => s.outputTokensPerSecond,
-  },
-  {
-    name: 'total_tokens_per_sec', scope: 'summary', kind: 'rate', unit: 'tokens/s', direction: 'higher',
-    description: 'input + output token throughput',
-    whenMissing: 'not measured',
-    get: (s) => s.totalTokensPerSecond,
-  },
-  {
-    name: 'requests_per_sec', scope: 'summary', kind: 'rate', unit: 'requests/s', direction: 'higher',
-    description: 'completed requests per second',
-    whenMissing: 'not measured',
-    get: (s) => s.requestsPerSecond,
-  },
-  {
-    name: 'goodput', scope: 'summary', kind: 'rate', unit: 'requests/s', direction: 'higher',
-    description: 'completed requests meeting every SLO (TTFT and TPOT constraints) per second',
-    whenMissing: 'goodput is only measured when the scenario sets SLO constraints (constraints.ttftP99Ms / tpotP99Ms)',
-    get: (s) => s.goodputRequestsPerSecond,
-  },
-  {
-    name: 'completed', scope: 'summary', kind: 'count', unit: 'requests', direction: 'higher',
-    description: 'requests completed in the measured phase',
-    whenMissing: 'not measured',
-    get: (s) => s.completed,
-  },
-  {
-    name: 'failed', scope: 'summary', kind: 'count', unit: 'requests', direction: 'lower',
-    description: 'requests failed in the measured phase',
-    whenMissing: 'not measured',
-    get: (s) => s.failed,
-  },
-  {
-    name: 'issued', scope: 'summary', kind: 'count', unit: 'requests', direction: 'none',
-    description: 'queries issued in the measured phase',
-    whenMissing: 'not measured',
-    get: (s) => s.issued,
-  },
-  {
-    name: 'error_rate', scope: 'summary', kind: 'ratio', unit: 'fraction', direction: 'lower',
-    description: 'failed / (completed + failed)',
-    whenMissing: 'no request finished',
-    get: errorRate,
-  },
-  {
-    name: 'steady_output_tokens_per_sec', scope: 'run', kind: 'rate', unit: 'tokens/s', direction: 'higher',
-    description: 'output token throughput between the end of ramp-up and the start of drain',
-    whenMissing: 'the run was too short to find a steady state',
-    get: (r) => r.summary.steadyState?.outputTokensPerSecond ?? null,
-  },
-  {
-    name: 'steady_requests_per_sec', scope: 'run', kind: 'rate', unit: 'requests/s', direction: 'higher',
-    description: 'completed requests per second in the steady-state window',
-    whenMissing: 'the run was too short to find a steady state',
-    get: (r) => r.summary.steadyState?.requestsPerSecond ?? null,
-  },
-  {
-    name: 'valid', scope: 'run', kind: 'boolean', unit: 'boolean', direction: 'higher',
-    description: 'the MLPerf validity verdict (min duration, min queries, constraints...)',
-    whenMissing: 'not measured',
-    get: (r) => r.validity.valid,
-  },
-];
-
-function latencyMetric(series: LatencySeriesName, stat: LatencyStatName): SummaryMetricDef {
-  const { field, description } = LATENCY_SERIES[series];
-  return {
-    name: `${series}.${stat}`,
-    scope: 'summary',
-    kind: 'duration',
-    unit: 'ms',
-    direction: 'lower',
-    description: `${stat} of ${description}`,
-    whenMissing: 'no request contributed a measurement (count is 0)',
-    get: (s) => {
-      const stats = s.latency[field];
-      // A histogram with no values reports zeros; asserting `p99 < 2s` on it would pass vacuously.
-      return stats.count > 0 ? stats[LATENCY_STATS[stat]] : null;
-    },
-  };
-}
-
-/** Every metric, in display order. */
-export const METRICS: readonly MetricDef[] = [
-  ...SCALAR_METRICS,
-  ...(Object.keys(LATENCY_SERIES) as LatencySeriesName[]).flatMap((series) =>
-    (Object.keys(LATENCY_STATS) as LatencyStatName[]).map((stat) => latencyMetric(series, stat)),
-  ),
-];
-
-const METRICS_BY_NAME: ReadonlyMap<string, MetricDef> = new Map(METRICS.map((m) => [m.name, m]));
-
-export const METRIC_NAMES: readonly string[] = METRICS.map((m) => m.name);
-
-/** The metric names as a compact, readable list for error hints. */
-export const KNOWN_METRICS_TEXT =
-  `${SCALAR_METRICS.map((m) => m.name).join(', ')}, ` +
-  `{${Object.keys(LATENCY_SERIES).join('|')}}.{${Object.keys(LATENCY_STATS).join('|')}}`;
-
-export function metricDef(name: string): MetricDef | undefined {
-  return METRICS_BY_NAME.get(name) ?? METRICS_BY_NAME.get(canonicalStatAlias(name));
-}
-
-function canonicalStatAlias(name: string): string {
-  const dot = name.indexOf('.');
-  if (dot < 0) return name;
-  const alias = STAT_ALIASES[name.slice(dot + 1)];
-  return alias === undefined ? name : `${name.slice(0, dot)}.${alias}`;
-}
+// The catalogue and formatting are imported from here by check, compare and the reporters.
+export * from './catalogue.js';
 
 // ---------------------------------------------------------------------------
 // Metric references: `ttft.p99`, `endpoint[0].output_tokens_per_sec`
@@ -416,116 +232,6 @@ function labelText(labels: Record<string, string> | undefined): string {
   return entries.length === 0 ? '' : ` {${entries.map(([k, v]) => `${k}=${v}`).join(',')}}`;
 }
 
-// ---------------------------------------------------------------------------
-// Quantities: `2s`, `95k`, `0.5%`
-
-/** A suffix scales the number by factor × 10^pow10 into the natural unit. */
-interface Scale {
-  factor: bigint;
-  pow10: number;
-}
-const DURATION_UNITS: Record<string, Scale> = {
-  us: { factor: 1n, pow10: -3 },
-  'µs': { factor: 1n, pow10: -3 }, // U+00B5 micro sign
-  'μs': { factor: 1n, pow10: -3 }, // U+03BC Greek mu, which some keyboards produce
-  ms: { factor: 1n, pow10: 0 },
-  s: { factor: 1n, pow10: 3 },
-  m: { factor: 6n, pow10: 4 },
-};
-const COUNT_SUFFIXES: Record<string, Scale> = {
-  k: { factor: 1n, pow10: 3 },
-  K: { factor: 1n, pow10: 3 },
-  M: { factor: 1n, pow10: 6 },
-  G: { factor: 1n, pow10: 9 },
-};
-const PERCENT: Scale = { factor: 1n, pow10: -2 };
-const ONE: Scale = { factor: 1n, pow10: 0 };
-
-/**
- * Scale a decimal exactly: `1.1k` must equal 1100, not 1100.0000000000002, or
- * `completed == 1.1k` fails on the boundary. Digits and factor multiply as
- * integers; only the final power-of-ten shift is rounded, once, by Number().
- */
-function scaleDecimal(num: string, scale: Scale): number {
-  const [int = '', frac = ''] = num.split('.');
-  const digits = BigInt(`${int}${frac}` || '0') * scale.factor;
-  return Number(`${digits}e${scale.pow10 - frac.length}`);
-}
-
-function parseQuantity(text: string, def: MetricDef, where: string, expr: string): number {
-  const m = /^(\d+(?:\.\d+)?|\.\d+)\s*([^\d\s.]*)$/u.exec(text);
-  if (m === null) {
-    const hint = text.startsWith('-')
-      ? 'limits are non-negative'
-      : text === '' ? `write a limit after the operator, e.g. ${exampleLimit(def)}` : `write a number with an optional suffix, e.g. ${exampleLimit(def)}`;
-    throw problem(where, expr, text === '' ? 'missing limit' : `bad limit '${text}'`, hint);
-  }
-  const num = m[1]!;
-  const suffix = m[2]!;
-  switch (def.kind) {
-    case 'duration': {
-      const unit = DURATION_UNITS[suffix];
-      if (unit !== undefined) return scaleDecimal(num, unit);
-      if (suffix === '') {
-        throw problem(where, expr, `'${def.name}' is a duration: the limit needs a unit`, `write ${num}ms or ${num}s (units: us, ms, s, m)`);
-      }
-      throw problem(
-        where, expr, `'${def.name}' is a duration, but '${text}' is ${describeSuffix(suffix)}`,
-        `compare a duration with a duration: e.g. ${def.name} < 500ms or < 2s (units: us, ms, s, m)`,
-      );
-    }
-    case 'rate':
-    case 'count': {
-      if (suffix === '') return scaleDecimal(num, ONE);
-      const scale = COUNT_SUFFIXES[suffix];
-      if (scale !== undefined) return scaleDecimal(num, scale);
-      const what = def.kind === 'rate' ? `a rate (${def.unit})` : `a count (${def.unit})`;
-      const extra = suffix === 'm' ? "; 'm' means minutes, write M for millions" : '';
-      throw problem(
-        where, expr, `'${def.name}' is ${what}, but '${text}' is ${describeSuffix(suffix)}`,
-        `write a plain number or use k, M, G: e.g. ${exampleLimit(def)}${extra}`,
-      );
-    }
-    case 'ratio': {
-      if (suffix === '%') {
-        const v = scaleDecimal(num, PERCENT);
-        if (v > 1) throw problem(where, expr, `'${text}' is more than 100%`, `'${def.name}' is a fraction of requests: 0% to 100%`);
-        return v;
-      }
-      if (suffix === '') {
-        const v = scaleDecimal(num, ONE);
-        if (v > 1) {
-          throw problem(where, expr, `'${def.name}' is a fraction from 0 to 1, and ${num} is more than 1`, `did you mean ${num}%?`);
-        }
-        return v;
-      }
-      throw problem(
-        where, expr, `'${def.name}' is a fraction of requests, but '${text}' is ${describeSuffix(suffix)}`,
-        'write a percentage (0.5%) or a fraction (0.005)',
-      );
-    }
-    case 'boolean':
-      throw problem(where, expr, `'${def.name}' is a boolean and takes no comparison`, `write '${def.name}' on its own`);
-  }
-}
-
-function describeSuffix(suffix: string): string {
-  if (suffix in DURATION_UNITS) return 'a duration';
-  if (suffix in COUNT_SUFFIXES) return 'a count';
-  if (suffix === '%') return 'a percentage';
-  if (suffix === '') return 'a plain number';
-  return `in an unknown unit '${suffix}'`;
-}
-
-function exampleLimit(def: MetricDef): string {
-  switch (def.kind) {
-    case 'duration': return '2s';
-    case 'rate': return def.unit === 'tokens/s' ? '95k' : '10';
-    case 'count': return '1000';
-    case 'ratio': return '0.5%';
-    case 'boolean': return '';
-  }
-}
 
 // ---------------------------------------------------------------------------
 // Parsing assertions
@@ -572,8 +278,9 @@ export function parseThreshold(expr: string, where: string): Threshold {
     throw problem(where, text, `'${ref.def.name}' is a boolean and takes no comparison`, `write '${ref.def.name}' on its own`);
   }
   const limitText = text.slice(opStart + opText.length).trim();
-  const limit = parseQuantity(limitText, ref.def, where, text);
-  return { kind: 'comparison', expr: text, ref, op, limit, limitText };
+  const limit = parseLimit(limitText, ref.def);
+  if (!limit.ok) throw problem(where, text, limit.message, limit.hint);
+  return { kind: 'comparison', expr: text, ref, op, limit: limit.value, limitText };
 }
 
 /** Index of the first operator character outside `[...]`, or -1. */
@@ -760,47 +467,3 @@ export function describeOutcome(o: ThresholdOutcome): string {
   return `${t.ref.text}${at} = ${formatPrecise(actual as number, t.ref.def)}, expected ${t.op} ${t.limitText}`;
 }
 
-// ---------------------------------------------------------------------------
-// Formatting values in their units (shared by the reporters)
-
-/** Full precision (6 significant digits), for failure messages where the boundary matters. */
-export function formatPrecise(value: number, def: Pick<MetricDef, 'kind' | 'unit'>): string {
-  const p = (v: number) => String(Number(v.toPrecision(6)));
-  switch (def.kind) {
-    case 'duration': return `${p(value)} ms`;
-    case 'ratio': return `${p(value * 100)}%`;
-    case 'boolean': return String(Boolean(value));
-    default: return `${p(value)} ${def.unit}`;
-  }
-}
-
-const GROUPED = new Intl.NumberFormat('en-US', { maximumFractionDigits: 0 });
-
-/** Human-readable, about 3-4 significant digits: `812 ms`, `2.35 s`, `412 µs`, `95,210 tokens/s`, `0.50%`. */
-export function formatMetricValue(value: number | boolean | null, def: Pick<MetricDef, 'kind' | 'unit'>): string {
-  if (value === null) return 'n/a';
-  if (typeof value === 'boolean') return String(value);
-  switch (def.kind) {
-    case 'duration': return formatMs(value);
-    case 'ratio': return `${(value * 100).toFixed(value * 100 < 10 ? 2 : 1)}%`;
-    case 'count': return `${GROUPED.format(value)}`;
-    case 'boolean': return String(Boolean(value));
-    case 'rate': return `${formatNumber(value)} ${def.unit}`;
-  }
-}
-
-/** A duration given in ms, in the unit that reads best. */
-export function formatMs(ms: number): string {
-  if (ms === 0) return '0 ms';
-  if (ms < 1) return `${formatNumber(ms * 1000)} µs`;
-  if (ms < 10_000) return `${formatNumber(ms)} ms`;
-  return `${formatNumber(ms / 1000)} s`;
-}
-
-/** 3 significant digits below 100, whole numbers with grouping above. */
-export function formatNumber(n: number): string {
-  const abs = Math.abs(n);
-  if (abs >= 100) return GROUPED.format(n);
-  if (abs >= 10) return n.toFixed(1);
-  return n.toFixed(2);
-}
