@@ -10,8 +10,8 @@ import { Command, Option } from 'commander';
 import { ConfigError, ExitCode, RunFailedError, type Problem } from '../errors.js';
 import type { CliIo } from './io.js';
 import { realClock } from '../util/clock.js';
-import { parseDurationMs, parseCount } from '../util/units.js';
-import { resolveScenario, type ScenarioFlags } from '../scenario/resolve.js';
+import { resolveScenario } from '../scenario/resolve.js';
+import { SETTINGS, flagAttribute, type RunCliOptions, type ScenarioFlags } from '../scenario/settings.js';
 import type { ResolvedScenario } from '../scenario/types.js';
 import { loadTokenizer } from '../dataset/tokenizers.js';
 import { loadSampleLibrary } from '../dataset/library.js';
@@ -47,204 +47,52 @@ import { applyScaleOutFlags, clientInfo, runClock, workersFor } from './scale-ou
 import { localUsOfEpoch, workerRunner } from '../runner/workers.js';
 import { addScaleOutFigures } from '../metrics/scale-out.js';
 
-export interface RunCliOptions {
-  endpoint?: string[];
-  model?: string;
-  api?: string;
-  targetQps?: string;
-  burstiness?: string;
-  maxConcurrency?: string;
-  concurrency?: string;
-  duration?: string;
-  maxDuration?: string;
-  samples?: string;
-  minQueryCount?: string;
-  dataset?: string;
-  datasetSize?: string;
-  inputTokens?: string;
-  outputTokens?: string;
-  tokenizer?: string;
-  seed?: string;
-  maxTokens?: string;
-  ignoreEos?: boolean;
-  temperature?: string;
-  stream?: boolean;
-  promptFormat?: string;
-  continuousUsage?: boolean;
-  header?: string[];
-  warmup?: string;
-  requestTimeout?: string;
-  idleTimeout?: string;
-  drainTimeout?: string;
-  grace?: string;
-  retries?: string;
-  mode?: string;
-  assert?: string[];
-  reasoningEffort?: string;
-  out?: string;
-  json?: boolean;
-  junit?: string;
-  markdown?: string;
-  report?: string;
-  html?: string;
-  scrape?: string[];
-  scrapeInterval?: string;
-  scrapeAll?: boolean;
-  quiet?: boolean;
-  color?: boolean;
-  balancing?: string;
-  shard?: string;
-  shardCount?: string;
-  startAt?: string;
-  apiKeyFile?: string;
-  apiKey?: string;
-  caCert?: string;
-  insecure?: boolean;
-  recordChunks?: boolean;
-  simProfile?: string;
-  tag?: string[];
-  workers?: string;
-  endpointsFile?: string;
-  baseline?: string;
-  system?: string;
-  userConf?: string[];
-  mlperfConf?: string;
-}
+export type { RunCliOptions } from '../scenario/settings.js';
 
 const collect = (value: string, previous: string[] = []) => [...previous, value];
 
-export function runCommand(io: CliIo, setExitCode: (code: number) => void): Command {
-  return new Command('run')
-    .description('Run a scenario against an OpenAI-compatible endpoint (or the built-in simulator when none is given)')
-    .argument('[scenario]', 'built-in name (llama2-70b/offline|server|interactive, gpt-oss-120b/offline|server|interactive) or a .yaml/.json file', undefined)
-    .option('--endpoint <url>', 'server base URL, e.g. http://127.0.0.1:8000 (repeatable; ",model=M,key=value" adds a model and labels)', collect)
-    .option('--model <name>', 'model name to request (default: the one the server serves)')
-    .option('--api <kind>', 'completions | chat')
-    .option('--target-qps <qps>', 'Server: Poisson arrival rate (queries/s); Offline: expected QPS used to size the run')
-    .option('--burstiness <k>', 'gamma shape of inter-arrival times (1 = Poisson, <1 burstier)')
-    .option('--max-concurrency <n>', 'most requests in flight at once')
-    .option('--concurrency <n>', 'closed loop: keep exactly n requests in flight')
-    .option('--duration <time>', 'minimum run duration (MLPerf min_duration), e.g. 600s, 10m')
-    .option('--max-duration <time>', 'stop issuing after this long')
-    .option('--samples <n>', 'number of queries to issue (overrides MLPerf sizing)')
-    .option('--min-query-count <n>', 'MLPerf min_query_count')
-    .option('--dataset <file>', 'JSONL (prompt | input_ids | messages per line) or ShareGPT JSON')
-    .option('--dataset-size <n>', 'number of distinct synthetic samples')
-    .option('--input-tokens <spec>', 'synthetic input lengths: 128 | uniform:100-900 | normal:mean=..,stddev=.. | lognormal:... | empirical:...')
-    .option('--output-tokens <spec>', 'synthetic output lengths (same forms as --input-tokens)')
-    .option('--tokenizer <name>', 'llama2 | o200k_harmony')
-    .option('--seed <n>', 'one seed for sample choice, order and schedule (default: MLPerf v6.0 seeds)')
-    .option('--max-tokens <n>', 'max output tokens when a sample does not say')
-    .option('--ignore-eos', 'ask the server to ignore EOS (exact output lengths)')
-    .option('--no-ignore-eos', 'let the model stop at EOS')
-    .option('--temperature <t>', 'sampling temperature')
-    .option('--no-stream', 'non-streaming requests (no TTFT/ITL)')
-    .option('--prompt-format <fmt>', 'text | ids (token ids to /v1/completions, as MLPerf sends)')
-    .option('--no-continuous-usage', 'do not ask for per-chunk usage (stream_options.continuous_usage_stats)')
-    .option('--header <h>', 'extra HTTP header "Name: value" (repeatable)', collect)
-    .option('--reasoning-effort <level>', 'GPT-OSS reasoning effort: low | medium | high')
-    .option('--warmup <n>', 'warm-up requests before the measured run (excluded from figures)')
-    .option('--request-timeout <time>', 'per-request total timeout (default 600s)')
-    .option('--idle-timeout <time>', 'per-request timeout with no bytes received (default 60s)')
-    .option('--drain-timeout <time>', 'after issuing ends, how long to wait for in-flight requests')
-    .option('--grace <time>', 'after Ctrl-C, how long in-flight requests may finish (default 5s)')
-    .option('--retries <n>', 'retry connect errors, 429 and 5xx up to n times (reported; default 0)')
-    .option('--mode <mode>', 'performance | accuracy')
-    .option('--assert <expr>', 'threshold, e.g. "output_tokens_per_sec >= 95k" (repeatable); exit 1 if one fails', collect)
-    .option('--out <dir>', 'output directory (default ./tokbench-out/<timestamp>-<scenario>)')
-    .option('--json', 'print result.json to stdout instead of the summary table')
-    .option('--junit <file>', 'write a JUnit XML report of assertions and validity checks')
-    .option('--markdown <file>', 'write a Markdown summary (also appended to $GITHUB_STEP_SUMMARY when set)')
-    .option('--report <format>', 'also write a report into --out: html (report.html, self-contained, opens offline)')
-    .option('--html <file>', 'write the HTML report to this file')
-    .option('--scrape <url>', 'Prometheus /metrics to poll during the run, e.g. http://host:8000/metrics (vLLM), http://host:9400/metrics (DCGM) (repeatable)', collect)
-    .option('--scrape-interval <time>', 'how often to scrape (default 1s; 0 turns scraping off, including the simulator\'s)')
-    .option('--scrape-all', 'keep every scraped metric, not only the known server and GPU set')
-    .option('-q, --quiet', 'no progress on stderr')
-    .option('--no-color', 'no colours')
-    .addOption(new Option('--balancing <how>', 'spread requests over endpoints').choices(['round-robin', 'least-outstanding']).default('least-outstanding'))
-    .option('--shard <i/N|auto>', 'run shard i of N of the schedule (auto: from SLURM_PROCID/SLURM_NTASKS or JOB_COMPLETION_INDEX)')
-    .option('--shard-count <N>', 'shard count for --shard auto on Kubernetes (else TOKBENCH_SHARD_COUNT)')
-    .option('--start-at <time>', 'start the measured run at this wall-clock time (ISO 8601 or epoch seconds), to align shards')
-    .option('--api-key-file <file>', 'read the API key from a file (default: $TOKBENCH_API_KEY or $OPENAI_API_KEY)')
-    .option('--api-key <key>', 'API key (warning: lands in shell history; prefer the environment or --api-key-file)')
-    .option('--ca-cert <file>', 'PEM file of a private CA to trust')
-    .option('--insecure', 'do not verify TLS certificates')
-    .option('--no-record-chunks', 'leave per-chunk gaps out of requests.jsonl (smaller files)')
-    .option('--sim-profile <name>', 'simulator profile for the embedded server (when no --endpoint)')
-    .option('--tag <key=value>', 'tag recorded in result.json (repeatable)', collect)
-    .option('--workers <n>', 'worker threads driving the load (default: cores - 1, at most 8; 1 = no threads)')
-    .option('--endpoints-file <file>', 'endpoints to spread the load over: YAML/JSON list of {url, model, labels}, or one URL[,key=value] per line')
-    .option('--baseline <result.json>', 'single-node result: report scaling efficiency = throughput / (endpoints x baseline)')
-    .option('--system <file>', 'MLPerf-style system description JSON, recorded under `system` in result.json')
-    .option('--user-conf <file>', 'LoadGen user.conf: model.scenario.key = value lines, looked up as LoadGen does (repeatable; later files win)', collect)
-    .option('--mlperf-conf <file>', 'LoadGen mlperf.conf (default: the built-in v6.0 values)')
-    .action(async (scenarioArg: string | undefined, options: RunCliOptions) => {
-      setExitCode(await executeRun(scenarioArg, options, io));
-    });
+/** `run`'s options, from the declarations of src/scenario/settings.ts. */
+export function addRunOptions(cmd: Command): Command {
+  for (const s of SETTINGS) {
+    if (s.flag === undefined) continue;
+    const flags = `${s.short ? `${s.short}, ` : ''}${s.flag}${s.arg ? ` ${s.arg}` : ''}`;
+    const opt = new Option(flags, s.help ?? s.doc ?? '');
+    if (s.repeatable) opt.argParser(collect);
+    if (s.choices) opt.choices(s.choices);
+    if (s.cliDefault !== undefined) opt.default(s.cliDefault);
+    cmd.addOption(opt);
+    if (s.negation !== undefined) cmd.addOption(new Option(s.flag.replace(/^--/, '--no-'), s.negation));
+  }
+  return cmd;
 }
 
-/** flags → ScenarioFlags, collecting every malformed value at once */
+export function runCommand(io: CliIo, setExitCode: (code: number) => void): Command {
+  const cmd = new Command('run')
+    .description('Run a scenario against an OpenAI-compatible endpoint (or the built-in simulator when none is given)')
+    .argument('[scenario]', 'built-in name (llama2-70b/offline|server|interactive, gpt-oss-120b/offline|server|interactive) or a .yaml/.json file', undefined);
+  return addRunOptions(cmd).action(async (scenarioArg: string | undefined, options: RunCliOptions) => {
+    setExitCode(await executeRun(scenarioArg, options, io));
+  });
+}
+
+/** flags → ScenarioFlags, read with each setting's value type; every malformed value is a problem, all at once */
 export function scenarioFlags(o: RunCliOptions, problems: Problem[]): ScenarioFlags {
-  const num = (flag: string, v: string | undefined, { int = false, count = false } = {}): number | undefined => {
-    if (v === undefined) return undefined;
-    const n = count ? parseCount(v) : Number(v);
-    if (n === null || !Number.isFinite(n) || (int && !Number.isInteger(n))) {
-      problems.push({ where: flag, message: `expected ${int ? 'an integer' : 'a number'}, got ${JSON.stringify(v)}`, hint: count ? 'e.g. 200, 2k, 1M' : 'e.g. 12.5' });
-      return undefined;
+  const raw = o as Record<string, string | string[] | boolean | undefined>;
+  const out: Record<string, unknown> = {};
+  for (const s of SETTINGS) {
+    if (s.key === undefined || s.flag === undefined || s.type === undefined) continue;
+    const v = raw[flagAttribute(s.flag)];
+    // a `--no-x` switch is true (commander's default) unless given
+    if (v === undefined || (s.flag.startsWith('--no-') && v === true)) continue;
+    if (typeof v === 'boolean') {
+      out[s.key] = v;
+      continue;
     }
-    return n;
-  };
-  const dur = (flag: string, v: string | undefined): number | undefined => {
-    if (v === undefined) return undefined;
-    const ms = parseDurationMs(v);
-    if (ms === null) {
-      problems.push({ where: flag, message: `expected a duration, got ${JSON.stringify(v)}`, hint: 'e.g. 600s, 10m, 1500ms (a bare number is seconds)' });
-      return undefined;
-    }
-    return ms;
-  };
-  const f: ScenarioFlags = {};
-  const put = <K extends keyof ScenarioFlags>(k: K, v: ScenarioFlags[K] | undefined) => {
-    if (v !== undefined) f[k] = v;
-  };
-  put('endpoints', o.endpoint);
-  put('model', o.model);
-  put('api', o.api);
-  put('targetQps', num('--target-qps', o.targetQps));
-  put('burstiness', num('--burstiness', o.burstiness));
-  put('maxConcurrency', num('--max-concurrency', o.maxConcurrency, { int: true, count: true }));
-  put('concurrency', num('--concurrency', o.concurrency, { int: true, count: true }));
-  put('durationMs', dur('--duration', o.duration));
-  put('maxDurationMs', dur('--max-duration', o.maxDuration));
-  put('samples', num('--samples', o.samples, { int: true, count: true }));
-  put('minQueryCount', num('--min-query-count', o.minQueryCount, { int: true, count: true }));
-  put('dataset', o.dataset);
-  put('datasetSize', num('--dataset-size', o.datasetSize, { int: true, count: true }));
-  put('inputTokens', o.inputTokens);
-  put('outputTokens', o.outputTokens);
-  put('tokenizer', o.tokenizer);
-  if (o.seed !== undefined) {
-    if (/^\d+$/.test(o.seed)) f.seed = o.seed;
-    else problems.push({ where: '--seed', message: `expected an unsigned integer, got ${JSON.stringify(o.seed)}`, hint: 'e.g. --seed 42' });
+    const r = s.type.fromText(v, s.flag);
+    if (r.ok) out[s.key] = r.value;
+    else problems.push(...r.problems);
   }
-  put('maxTokens', num('--max-tokens', o.maxTokens, { int: true, count: true }));
-  put('ignoreEos', o.ignoreEos);
-  put('temperature', num('--temperature', o.temperature));
-  if (o.stream === false) f.stream = false;
-  put('promptFormat', o.promptFormat);
-  if (o.continuousUsage === false) f.continuousUsage = false;
-  put('headers', o.header);
-  put('reasoningEffort', o.reasoningEffort);
-  put('warmup', num('--warmup', o.warmup, { int: true, count: true }));
-  put('requestTimeoutMs', dur('--request-timeout', o.requestTimeout));
-  put('idleTimeoutMs', dur('--idle-timeout', o.idleTimeout));
-  put('drainTimeoutMs', dur('--drain-timeout', o.drainTimeout));
-  put('graceMs', dur('--grace', o.grace));
-  put('retries', num('--retries', o.retries, { int: true }));
-  put('mode', o.mode);
-  put('asserts', o.assert);
-  return f;
+  return out as ScenarioFlags;
 }
 
 function defaultOutDir(io: CliIo, scenario: ResolvedScenario): string {
@@ -287,10 +135,10 @@ export async function executeRun(scenarioArg: string | undefined, o: RunCliOptio
     if (!Number.isFinite(t)) problems.push({ where: '--start-at', message: `not a time: ${JSON.stringify(o.startAt)}`, hint: 'ISO 8601 (2026-11-28T12:00:00Z) or epoch seconds' });
     else startAtWallMs = t;
   }
-  if (problems.length > 0) throw new ConfigError(problems);
-
-  const loadgenConfs = readLoadgenConfFiles(o, io.cwd, (p) => io.stderr.write(`tokbench: warning: ${p.where}: ${p.message}${p.hint ? ` (${p.hint})` : ''}\n`));
-  const scenario = resolveScenario({ ...(scenarioArg === undefined ? {} : { scenario: scenarioArg }), flags, env: io.env, cwd: io.cwd, ...(loadgenConfs ? { loadgenConfs } : {}) });
+  const warn = (p: Problem) => io.stderr.write(`tokbench: warning: ${p.where}: ${p.message}${p.hint ? ` (${p.hint})` : ''}\n`);
+  const loadgenConfs = readLoadgenConfFiles(o, io.cwd, warn);
+  // the flags' problems go in with the scenario's, so every one is reported at once
+  const scenario = resolveScenario({ ...(scenarioArg === undefined ? {} : { scenario: scenarioArg }), flags, env: io.env, cwd: io.cwd, ...(loadgenConfs ? { loadgenConfs } : {}), problems, onWarning: warn });
   // Parse thresholds now: a bad --assert must fail before any load is sent.
   const thresholdWhere = (i: number) => (scenario.origins.thresholds === 'flag' ? `--assert ${JSON.stringify(scenario.thresholds[i])}` : `thresholds[${i}]`);
   const parsedThresholds = parseThresholds(scenario.thresholds, thresholdWhere);

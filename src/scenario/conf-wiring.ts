@@ -24,14 +24,16 @@ import { readFileSync } from 'node:fs';
 import { resolve as resolvePath } from 'node:path';
 import { ConfigError, type Problem } from '../errors.js';
 import {
-  confSettingsToScenarioPatch,
   loadgenNames,
   parseLoadgenConf,
   resolveLoadgenConf,
   type ConfFileText,
+  type LoadgenConfSettings,
   type ParsedConf,
 } from './user-conf.js';
-import type { BenchmarkName, Origin, ScenarioKind } from './types.js';
+import type { BenchmarkName, ScenarioKind } from './types.js';
+import { SCENARIO_SETTINGS, type SettingPath } from './settings.js';
+import { emptyLayer, type Layer } from './layers.js';
 
 export interface LoadgenConfInput {
   /** --mlperf-conf; absent: the built-in profiles (tokbench's v6.0 mlperf.conf) */
@@ -92,27 +94,42 @@ export function parseLoadgenConfInput(input: LoadgenConfInput): ParsedConfInput 
   return { mlperf: input.mlperfConf ? confs[0]! : null, user: input.mlperfConf ? confs.slice(1) : confs, onWarning };
 }
 
-/** What a conf layer needs of the resolver's layers. */
-export interface ConfLayerTarget {
-  get(path: string): unknown;
-  set(path: string, value: unknown, origin: Origin): void;
-  /** `file:line` of each value set from a conf file, for error messages */
-  confWhere: Record<string, string>;
+/** One setting set from a conf file. */
+export interface ConfScenarioPatch {
+  path: SettingPath;
+  value: unknown;
+  /** `file:line` */
+  where: string;
 }
 
 /**
- * Look the confs up for the scenario's LoadGen model and scenario, and set every
- * mapped key (user-conf.ts `confSettingsToScenarioPatch`) with `origin`.
+ * The conf values as settings, by the `conf` of each declaration (settings.ts).
+ * `userOnly` leaves out keys whose mlperf.conf value is a placeholder: mlperf.conf's
+ * `*.Server.target_qps = 1.0` is "to be overridden by user.conf".
  */
-export function applyLoadgenConfLayer(target: ConfLayerTarget, confs: readonly ParsedConf[], origin: 'mlperf.conf' | 'user.conf', onWarning: (p: Problem) => void): void {
-  if (confs.length === 0) return;
-  const names = loadgenNames(target.get('benchmark') as BenchmarkName, target.get('scenario') as ScenarioKind);
+export function confSettingsToScenarioPatch(settings: LoadgenConfSettings, { userOnly = true } = {}): ConfScenarioPatch[] {
+  const out: ConfScenarioPatch[] = [];
+  for (const s of SCENARIO_SETTINGS) {
+    if (s.conf === undefined || (s.conf.userConfOnly && !userOnly)) continue;
+    const v = s.conf.read(settings);
+    if (v !== undefined) out.push({ path: s.path, value: v.value, where: v.where });
+  }
+  return out;
+}
+
+/**
+ * Look the confs up for the scenario's LoadGen model and scenario: a layer of
+ * every mapped key, blamed on its `file:line`.
+ */
+export function confLayer(confs: readonly ParsedConf[], origin: 'mlperf.conf' | 'user.conf', at: { benchmark: BenchmarkName; scenario: ScenarioKind }, onWarning: (p: Problem) => void): Layer {
+  const layer = emptyLayer(origin);
+  if (confs.length === 0) return layer;
+  const names = loadgenNames(at.benchmark, at.scenario);
   const { settings, warnings } = resolveLoadgenConf(confs, names.model, names.scenario);
   for (const w of warnings) onWarning(w);
-  for (const patch of confSettingsToScenarioPatch(settings)) {
-    // mlperf.conf's target_qps is a placeholder (`*.Server.target_qps = 1.0`, "to be overridden by user.conf")
-    if (origin === 'mlperf.conf' && patch.path === 'load.targetQps') continue;
-    target.set(patch.path, patch.value, origin);
-    target.confWhere[patch.path] = patch.where;
+  for (const patch of confSettingsToScenarioPatch(settings, { userOnly: origin === 'user.conf' })) {
+    (layer.values as Record<string, unknown>)[patch.path] = patch.value;
+    layer.where[patch.path] = `${patch.where} (${patch.path})`;
   }
+  return layer;
 }

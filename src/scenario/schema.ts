@@ -1,120 +1,93 @@
 /**
- * The scenario file format (YAML or JSON), schemaVersion 1. Every field is
- * optional: a file states only what differs from its benchmark profile and the
- * defaults. Units are in the names; durations are milliseconds, rates per second.
+ * The scenario file format (YAML or JSON), schemaVersion 1, derived from the
+ * declarations of settings.ts: every setting with a `path` is a field, grouped
+ * as its path says (`load.targetQps` is `targetQps` under `load:`). Every field
+ * is optional, `schemaVersion` included (it defaults to the current version):
+ * a file states only what differs from its benchmark profile and the defaults.
+ * Every problem of a file is reported at once, unknown fields with a did-you-mean.
  */
-import { z } from 'zod';
+import { didYouMean, type Problem } from '../errors.js';
+import { SCENARIO_SETTINGS, type SettingDecl, type SettingPath } from './settings.js';
+import { emptyLayer, type Layer } from './layers.js';
 
-const positive = () => z.number().positive();
-const nonNegInt = () => z.number().int().nonnegative();
-const positiveInt = () => z.number().int().positive();
+export const SCHEMA_VERSION = 1;
 
-const lengthObject = z.discriminatedUnion('kind', [
-  z.strictObject({ kind: z.literal('fixed'), value: positiveInt() }),
-  z.strictObject({ kind: z.literal('uniform'), min: positiveInt(), max: positiveInt() }),
-  z.strictObject({
-    kind: z.literal('normal'),
-    mean: positive(),
-    stddev: z.number().nonnegative(),
-    min: positiveInt(),
-    max: positiveInt(),
-  }),
-  z.strictObject({
-    kind: z.literal('lognormal'),
-    mean: positive(),
-    stddev: z.number().nonnegative(),
-    min: positiveInt(),
-    max: positiveInt(),
-  }),
-  z.strictObject({
-    kind: z.literal('empirical'),
-    values: z.array(positiveInt()).min(1),
-    weights: z.array(z.number().nonnegative()).optional(),
-  }),
-]);
+/** Fields of a file that are not settings. */
+const STRUCTURE = ['schemaVersion', 'extends'] as const;
 
-/** a length: an object, or the compact string form of --input-tokens (`lognormal:mean=300,…`), or a number */
-export const lengthSchema = z.union([positiveInt(), z.string().min(1), lengthObject]);
+const FILE_SETTINGS = SCENARIO_SETTINGS.filter((s) => s.inFile !== false);
 
-const seedSchema = z.union([z.string().regex(/^\d+$/, 'a seed is an unsigned 64-bit integer'), nonNegInt()]);
+/** Known fields, by level: '' is the top, else a group (`load`, `run`…). */
+export const FILE_FIELDS: Readonly<Record<string, readonly string[]>> = (() => {
+  const top: string[] = [...STRUCTURE];
+  const out: Record<string, string[]> = { '': top };
+  for (const s of FILE_SETTINGS) {
+    const [group, leaf] = s.path.includes('.') ? s.path.split('.') : ['', s.path];
+    if (group !== '' && !top.includes(group!)) top.push(group!);
+    (out[group!] ??= []).push(leaf!);
+  }
+  return out;
+})();
 
-export const endpointSchema = z.union([
-  z.string().min(1),
-  z.strictObject({
-    url: z.string().min(1),
-    model: z.string().min(1).optional(),
-    labels: z.record(z.string(), z.string()).optional(),
-  }),
-]);
+const BY_FILE_PATH: ReadonlyMap<string, SettingDecl & { path: SettingPath }> = new Map(FILE_SETTINGS.map((s) => [s.path, s]));
+const ALL_LEAVES = FILE_SETTINGS.map((s) => s.path);
 
-export const scenarioFileSchema = z
-  .strictObject({
-    schemaVersion: z.literal(1),
-    /** optional: a built-in to start from, e.g. `llama2-70b/server` */
-    extends: z.string(),
-    benchmark: z.enum(['llama2-70b', 'gpt-oss-120b', 'custom']),
-    scenario: z.enum(['offline', 'server', 'interactive']),
-    load: z
-      .strictObject({
-        pattern: z.enum(['offline', 'poisson', 'closed']),
-        targetQps: positive(),
-        burstiness: positive(),
-        maxConcurrency: positiveInt(),
-      })
-      .partial(),
-    dataset: z
-      .strictObject({
-        source: z.enum(['synthetic', 'jsonl', 'sharegpt']),
-        path: z.string().min(1),
-        size: positiveInt(),
-        tokenizer: z.enum(['llama2', 'o200k_harmony']),
-        inputTokens: lengthSchema,
-        outputTokens: lengthSchema,
-      })
-      .partial(),
-    request: z
-      .strictObject({
-        api: z.enum(['completions', 'chat']),
-        model: z.string().min(1),
-        maxTokens: positiveInt(),
-        ignoreEos: z.boolean(),
-        temperature: z.number().nonnegative().nullable(),
-        topP: z.number().gt(0).lte(1).nullable(),
-        topK: z.number().int().nullable(),
-        stream: z.boolean(),
-        promptFormat: z.enum(['text', 'ids']),
-        continuousUsage: z.boolean(),
-        reasoningEffort: z.enum(['low', 'medium', 'high']).nullable(),
-        headers: z.record(z.string(), z.string()),
-        extraBody: z.record(z.string(), z.unknown()),
-      })
-      .partial(),
-    run: z
-      .strictObject({
-        mode: z.enum(['performance', 'accuracy']),
-        minDurationMs: nonNegInt(),
-        maxDurationMs: nonNegInt(),
-        minQueryCount: nonNegInt(),
-        samples: positiveInt(),
-        equalIssue: z.boolean(),
-        warmupRequests: nonNegInt(),
-        requestTimeoutMs: positiveInt(),
-        idleTimeoutMs: positiveInt(),
-        drainTimeoutMs: nonNegInt(),
-        graceMs: nonNegInt(),
-        retries: nonNegInt(),
-      })
-      .partial(),
-    constraints: z
-      .strictObject({
-        ttftP99Ms: positive().nullable(),
-        tpotP99Ms: positive().nullable(),
-      })
-      .partial(),
-    seeds: z.strictObject({ qsl: seedSchema, sampleIndex: seedSchema, schedule: seedSchema }).partial(),
-    thresholds: z.array(z.string().min(1)),
-    endpoints: z.array(endpointSchema),
-  })
-  .partial();
+export interface ScenarioFileRead {
+  /** `extends: llama2-70b/server`, when given */
+  extends?: string;
+  layer: Layer;
+  problems: Problem[];
+}
 
-export type ScenarioFile = z.infer<typeof scenarioFileSchema>;
+/** A parsed file (a mapping) as a layer of typed settings, with every problem found. */
+export function scenarioFileLayer(raw: Record<string, unknown>, where: string): ScenarioFileRead {
+  const layer = emptyLayer('file');
+  const problems: Problem[] = [];
+  const out: ScenarioFileRead = { layer, problems };
+  const version = raw.schemaVersion ?? SCHEMA_VERSION;
+  if (version !== SCHEMA_VERSION) problems.push({ where: `${where}: schemaVersion`, message: `unsupported version ${JSON.stringify(version)}`, hint: `use schemaVersion: ${SCHEMA_VERSION} (or leave it out)` });
+  if (raw.extends !== undefined) {
+    if (typeof raw.extends === 'string') out.extends = raw.extends;
+    else problems.push({ where: `${where}: extends`, message: 'expected a built-in scenario name', hint: 'e.g. extends: llama2-70b/server' });
+  }
+  for (const [key, value] of Object.entries(raw)) {
+    if ((STRUCTURE as readonly string[]).includes(key)) continue;
+    const fields = FILE_FIELDS[key];
+    if (fields === undefined || !FILE_FIELDS['']!.includes(key)) {
+      if (BY_FILE_PATH.has(key as SettingPath)) readLeaf(key, value, where, layer, problems);
+      else problems.push(unknownField('', key, where));
+      continue;
+    }
+    if (value === null || typeof value !== 'object' || Array.isArray(value)) {
+      problems.push({ where: `${where}: ${key}`, message: 'expected a mapping of fields', hint: `fields here: ${fields.join(', ')}` });
+      continue;
+    }
+    for (const [leaf, v] of Object.entries(value as Record<string, unknown>)) {
+      if (fields.includes(leaf)) readLeaf(`${key}.${leaf}`, v, where, layer, problems);
+      else problems.push(unknownField(key, leaf, where));
+    }
+  }
+  return out;
+}
+
+function readLeaf(path: string, value: unknown, where: string, layer: Layer, problems: Problem[]): void {
+  const s = BY_FILE_PATH.get(path as SettingPath)!;
+  const at = `${where}: ${path}`;
+  const r = s.type!.fromFile(value, at);
+  if (!r.ok) {
+    problems.push(...r.problems);
+    return;
+  }
+  (layer.values as Record<string, unknown>)[s.path] = r.value;
+  layer.where[s.path] = at;
+}
+
+function unknownField(group: string, key: string, where: string): Problem {
+  const known = FILE_FIELDS[group] ?? [];
+  const here = didYouMean(key, known);
+  // `maxConcurency` at the top is most likely `load.maxConcurrency`
+  const elsewhere = here === undefined ? didYouMean(key, ALL_LEAVES.map((p) => p.split('.').pop()!)) : undefined;
+  const full = elsewhere === undefined ? undefined : ALL_LEAVES.find((p) => p.split('.').pop() === elsewhere);
+  const hint = here !== undefined ? `did you mean "${here}"?` : full !== undefined ? `did you mean "${full}"?${full.includes('.') ? ` (write it under ${full.split('.')[0]}:)` : ''}` : `known fields here: ${known.join(', ')}`;
+  return { where: `${where}: ${group ? `${group}.` : ''}${key}`, message: 'unknown field', hint };
+}

@@ -186,37 +186,3 @@ export function loadLoadgenConfs(opts: {
   }
   return { settings: resolution.settings, warnings };
 }
-
-/** One ResolvedScenario field set from a conf file; the lead applies these with origin 'user.conf'. */
-export interface ConfScenarioPatch {
-  /** dotted path in ResolvedScenario, e.g. `run.minDurationMs` */
-  path: string;
-  value: number | string | boolean;
-  /** `file:line` */
-  where: string;
-}
-
-/** The conf values as ResolvedScenario fields (dotted paths), for layering with origin `user.conf`. */
-export function confSettingsToScenarioPatch(settings: LoadgenConfSettings): ConfScenarioPatch[] {
-  const out: ConfScenarioPatch[] = [];
-  const add = (path: string, v: ConfValue<number | string | boolean> | undefined): void => {
-    if (v) out.push({ path, value: v.value, where: v.where });
-  };
-  add('load.targetQps', settings.targetQps);
-  add('run.minDurationMs', settings.minDurationMs);
-  add('run.maxDurationMs', settings.maxDurationMs);
-  add('run.minQueryCount', settings.minQueryCount);
-  add('dataset.size', settings.performanceSampleCount);
-  if (settings.maxAsyncQueries && settings.maxAsyncQueries.value > 0) add('load.maxConcurrency', settings.maxAsyncQueries);
-  add('constraints.ttftP99Ms', settings.ttftP99Ms);
-  add('constraints.tpotP99Ms', settings.tpotP99Ms);
-  add('seeds.qsl', settings.seeds.qsl);
-  add('seeds.sampleIndex', settings.seeds.sampleIndex);
-  add('seeds.schedule', settings.seeds.schedule);
-  add('run.equalIssue', settings.equalIssue);
-  add('run.mode', settings.mode);
-  // max_query_count has no direct ResolvedScenario field: LoadGen stops issuing
-  // there, which is what an explicit query count (run.samples) does.
-  if (settings.maxQueryCount && settings.maxQueryCount.value > 0) add('run.samples', settings.maxQueryCount);
-  return out;
-}

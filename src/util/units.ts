@@ -174,7 +174,7 @@ function durationOf(parts: { value: Exact; suffix: string }[], bare: 'ms' | 's' 
 const UNITS_TEXT: Record<Dimension, string> = {
   count: 'a whole number, optionally with k, M, G (10^3, 10^6, 10^9) or an exponent: 200, 2.5k, 1M, 1e6',
   rate: 'a number, optionally with k, M, G or an exponent: 12.5, 95k, 1.5e3',
-  duration: 'a number with a unit us, ms, s, m (minutes), h: 1500ms, 90s, 10m, 1m30s',
+  duration: 'a number with a unit us, ms, s, m (minutes), h: 600s, 10m, 1500ms, 1m30s (a bare number is seconds on the command line, ms in a scenario file)',
   ratio: 'a percentage (0.5%) or a fraction (0.005)',
   number: 'a plain number: 0.7, 1, 1e-3',
 };
@@ -188,23 +188,24 @@ export function quantityHelp(dim: Dimension): string {
 export function describeQuantityError(text: string, dim: Dimension, err: QuantityError): { message: string; hint: string } {
   const what = { count: 'a count', rate: 'a rate', duration: 'a duration', ratio: 'a fraction', number: 'a number' }[dim];
   const got = JSON.stringify(text);
+  const help = quantityHelp(dim);
   switch (err.code) {
     case 'not-integer':
-      return { message: `expected a whole number, got ${got}`, hint: quantityHelp(dim) };
+      return { message: `expected a whole number, got ${got}`, hint: help };
     case 'too-large':
-      return { message: `${got} is too large`, hint: quantityHelp(dim) };
+      return { message: `${got} is too large`, hint: help };
     case 'needs-unit':
-      return { message: `${got} needs a unit`, hint: quantityHelp(dim) };
+      return { message: `${got} needs a unit`, hint: help };
     case 'wrong-unit': {
       const kind = suffixKind(err.suffix);
-      if (dim !== 'duration' && err.suffix === 'm') {
-        return { message: `expected ${what}, got ${got}`, hint: `'m' means minutes; millions is M (e.g. 2M)` };
-      }
-      const said = kind === 'unknown' ? `the unknown unit '${err.suffix}'` : kind === 'duration' ? 'a duration' : kind === 'count' ? 'a count suffix' : 'a percentage';
-      return { message: `expected ${what}, but ${got} has ${said}`, hint: quantityHelp(dim) };
+      const said =
+        dim !== 'duration' && err.suffix === 'm' ? "'m' means minutes; millions is M (e.g. 2M)"
+        : kind === 'unknown' ? `unknown unit '${err.suffix}'`
+        : `'${err.suffix}' makes it ${kind === 'duration' ? 'a duration' : kind === 'count' ? 'a count' : 'a percentage'}`;
+      return { message: `expected ${what}, got ${got}`, hint: `${said}; ${help}` };
     }
     case 'syntax':
-      return { message: `expected ${what}, got ${got}`, hint: quantityHelp(dim) };
+      return { message: `expected ${what}, got ${got}`, hint: help };
   }
 }
 

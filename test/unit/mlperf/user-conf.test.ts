@@ -3,7 +3,6 @@ import { ConfigError } from '../../../src/errors.js';
 import {
   cStrtod,
   cStrtoull,
-  confSettingsToScenarioPatch,
   effectiveLoadgenSettings,
   loadLoadgenConfs,
   loadgenNames,
@@ -12,6 +11,7 @@ import {
   parseLoadgenConf,
   resolveLoadgenConf,
 } from '../../../src/scenario/user-conf.js';
+import { confSettingsToScenarioPatch } from '../../../src/scenario/conf-wiring.js';
 import type { ResolvedScenario } from '../../../src/scenario/types.js';
 import { requested } from './golden-inputs.js';
 
