@@ -98,7 +98,7 @@ export function choice<const C extends string>(options: readonly C[], { nullable
     return bad(where, `expected one of ${options.join(', ')}, got ${JSON.stringify(v)}`);
   };
   return {
-    doc: options.join(' \\| '),
+    doc: options.join(' | '),
     fromText: (t, where) => read(single(t), where),
     fromFile: read,
     validate: (v, where) => {

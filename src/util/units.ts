@@ -17,7 +17,7 @@
  * the other way round: `m` is only ever minutes, so `--max-concurrency 2m` is an
  * error ("m means minutes; millions is M") instead of two million, and `2k` as
  * a duration is an error instead of 2000 ms. Counts must come out whole
- * (`2.01k` = 2010, `2.001k` is an error). A bare duration is seconds on the
+ * (`2.01k` = 2010, `2.0005k` is an error). A bare duration is seconds on the
  * command line, milliseconds in a scenario file (whose fields end in `Ms`), and
  * refused in a threshold (which must say its unit).
  *
