@@ -76,8 +76,8 @@ function conflictsOf(s: SettingDecl, given: Record<string, unknown>): Problem[] 
       const other = SETTING_BY_KEY.get(k)?.flag ?? k;
       return {
         where: `${s.flag} and ${other}`,
-        message: `${s.flag} and ${other} cannot be combined: ${s.flag} ${s.help ?? ''}`.trim(),
-        hint: `give one of them; ${s.flag} overrides ${(s.conflicts ?? []).map((c) => SETTING_BY_KEY.get(c)?.flag ?? c).join(', ')}`,
+        message: `cannot be combined${s.conflictWhy ? `: ${s.conflictWhy}` : ''}`,
+        hint: `give ${s.flag} alone, or ${other} without ${s.flag}`,
       };
     });
 }

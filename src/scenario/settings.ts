@@ -68,8 +68,9 @@ export interface SettingDecl<T = unknown> extends Partial<OptionSpelling> {
   toLayer?(value: T): SettingsLayer;
   /** `append`: add to what lower layers set (lists); `assign`: merge into it (mappings) */
   merge?: 'append' | 'assign';
-  /** flags (ScenarioFlags keys) this one cannot be combined with */
+  /** flags (ScenarioFlags keys) this one cannot be combined with, and why */
   conflicts?: readonly string[];
+  conflictWhy?: string;
   /** docs: what the setting means, when it differs from `help` or there is no flag */
   doc?: string;
 }
@@ -90,7 +91,7 @@ export const RUN_SETTINGS = [
   { key: 'targetQps', path: 'load.targetQps', flag: '--target-qps', arg: '<qps>', type: rate({ min: 0, gt: true, nullable: true, hint: 'a rate in queries per second, e.g. 10 or 2.5' }), default: null, conf: { key: 'target_qps', read: (c) => c.targetQps, userConfOnly: true }, help: 'Server: Poisson arrival rate (queries/s); Offline: expected QPS used to size the run' },
   { key: 'burstiness', path: 'load.burstiness', flag: '--burstiness', arg: '<k>', type: plainNumber({ min: 0, gt: true }), default: 1, help: 'gamma shape of inter-arrival times (1 = Poisson, <1 burstier)' },
   { key: 'maxConcurrency', path: 'load.maxConcurrency', flag: '--max-concurrency', arg: '<n>', type: count({ min: 1, nullable: true, hint: 'at least one request in flight, e.g. 64; leave it out for no bound' }), default: (s: SettingsLayer) => (s['load.pattern'] === 'poisson' ? null : 512), defaultDoc: '512; Server: unbounded', conf: { key: 'max_async_queries', read: (c) => positive(c.maxAsyncQueries) }, help: 'most requests in flight at once' },
-  { key: 'concurrency', flag: '--concurrency', arg: '<n>', type: count({ min: 1 }), toLayer: (n: number | null) => ({ 'load.pattern': 'closed', 'load.maxConcurrency': n }), conflicts: ['maxConcurrency', 'targetQps', 'burstiness'], help: 'closed loop: keep exactly n requests in flight (sets load.pattern closed and load.maxConcurrency)' },
+  { key: 'concurrency', flag: '--concurrency', arg: '<n>', type: count({ min: 1 }), toLayer: (n: number | null) => ({ 'load.pattern': 'closed', 'load.maxConcurrency': n }), conflicts: ['maxConcurrency', 'targetQps', 'burstiness'], conflictWhy: 'a closed loop keeps a fixed number in flight, with no arrival rate, burstiness or other bound', help: 'closed loop: keep exactly n requests in flight (sets load.pattern closed and load.maxConcurrency)' },
   // ── run ──
   { key: 'durationMs', path: 'run.minDurationMs', flag: '--duration', arg: '<time>', type: duration({ min: 0 }), default: 60_000, profile: 'minDurationMs', conf: { key: 'min_duration', read: (c) => c.minDurationMs }, help: 'minimum run duration (MLPerf min_duration), e.g. 600s, 10m' },
   { key: 'maxDurationMs', path: 'run.maxDurationMs', flag: '--max-duration', arg: '<time>', type: duration({ min: 0 }), default: 0, conf: { key: 'max_duration', read: (c) => c.maxDurationMs }, help: 'stop issuing after this long (0 = no limit)' },

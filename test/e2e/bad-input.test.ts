@@ -104,15 +104,27 @@ describe('scenario files', () => {
     const dir = tempDir('tokbench-bad-');
     writeFileSync(
       join(dir, 's.yaml'),
-      ['schemaVersion: 1', 'benchmark: llama2-70b', 'scenario: server', 'load:', '  targetQsp: 10', '  maxConcurrency: 0', 'run:', '  minDurationMs: "10m"', ''].join('\n'),
+      ['schemaVersion: 1', 'benchmark: llama2-70b', 'scenario: server', 'load:', '  targetQsp: 10', '  maxConcurrency: 0', 'run:', '  minDurationMs: "10 parsecs"', ''].join('\n'),
     );
     const r = await run(['run', 's.yaml', '--endpoint', fake.url, ...QUICK], { dir });
     expectRejected(r, 'load.targetQsp: unknown field');
     expect(r.stderr).toContain('3 problems');
     expect(r.stderr).toContain('did you mean "targetQps"?');
-    expect(r.stderr).toMatch(/load\.maxConcurrency: .*>0/);
-    expect(r.stderr).toMatch(/run\.minDurationMs: .*expected number/);
-    expect(r.stderr).toContain('a number of milliseconds');
+    expect(r.stderr).toMatch(/load\.maxConcurrency: must be an integer ≥ 1, got 0/);
+    expect(r.stderr).toMatch(/run\.minDurationMs: expected a duration, got "10 parsecs"/);
+    expect(r.stderr).toContain('ms in a scenario file');
+  });
+
+  it('no schemaVersion: the current version, and every other error of the file and the flags at once', async () => {
+    const dir = tempDir('tokbench-bad-');
+    writeFileSync(join(dir, 's.yaml'), ['extends: llama2-70b/server', 'maxConcurency: 4', 'load:', '  burstiness: 0', ''].join('\n'));
+    const r = await run(['run', 's.yaml', '--endpoint', fake.url, '--samples', 'lots', ...QUICK.slice(2)], { dir });
+    expectRejected(r, 's.yaml: maxConcurency: unknown field');
+    expect(r.stderr).toContain('3 problems');
+    expect(r.stderr).toContain('did you mean "load.maxConcurrency"?');
+    expect(r.stderr).toContain('s.yaml: load.burstiness: must be a number > 0');
+    expect(r.stderr).toContain('--samples: expected a count, got "lots"');
+    expect(r.stderr).not.toContain('schemaVersion');
   });
 
   it('unknown built-in scenario: did-you-mean and the list', async () => {
@@ -145,6 +157,44 @@ describe('flags', () => {
     const r = await run(['run', 'llama2-70b/offline', '--endpoint', fake.url, '--duration', '10parsecs', ...QUICK]);
     expectRejected(r, '--duration: expected a duration, got "10parsecs"');
     expect(r.stderr).toContain('600s');
+  });
+
+  it('conflicting shortcuts are an error naming both flags, not a silent closed loop', async () => {
+    const r = await run(['run', 'llama2-70b/server', '--endpoint', fake.url, '--concurrency', '4', '--max-concurrency', '64', '--target-qps', '10', '--burstiness', '0.3', ...QUICK]);
+    expectRejected(r, '--concurrency and --max-concurrency: cannot be combined');
+    expect(r.stderr).toContain('--concurrency and --target-qps: cannot be combined');
+    expect(r.stderr).toContain('--concurrency and --burstiness: cannot be combined');
+  });
+
+  it('a count read with a duration suffix is an error with the fix, not two million', async () => {
+    const r = await run(['run', 'llama2-70b/offline', '--endpoint', fake.url, '--max-concurrency', '2m', ...QUICK]);
+    expectRejected(r, '--max-concurrency: expected a count, got "2m"');
+    expect(r.stderr).toContain("'m' means minutes; millions is M");
+  });
+
+  it('a bad endpoint URL is reported together with the flag errors', async () => {
+    const r = await run(['run', 'llama2-70b/offline', '--endpoint', '127.0.0.1:9', '--samples', 'lots', '--idle-timeout', 'soon', '--quiet']);
+    expectRejected(r, '3 problems');
+    expect(r.stderr).toContain('--endpoint: "127.0.0.1:9" has no scheme');
+    expect(r.stderr).toContain('--samples');
+    expect(r.stderr).toContain('--idle-timeout');
+  });
+
+  it('TOKBENCH_ENDPOINT: errors are blamed on the variable', async () => {
+    const r = await run(['run', 'llama2-70b/offline', ...QUICK], { env: { TOKBENCH_ENDPOINT: '127.0.0.1:9,model=m' } });
+    expectRejected(r, 'TOKBENCH_ENDPOINT: "127.0.0.1:9" has no scheme');
+    expect(r.stderr).not.toContain('--endpoint:');
+  });
+
+  it('TOKBENCH_ENDPOINT takes what --endpoint takes; counts and limits read with the one grammar', async () => {
+    const s = await startFakeOpenAiServer({ models: ['other', 'env-model'] });
+    extra.push(s);
+    const args = ['run', 'llama2-70b/offline', '--samples', '0.005k', '--assert', 'output_tokens_per_sec >= 1e15', '--assert', 'completed == 5', ...QUICK.slice(2)];
+    const r = await run(args, { env: { TOKBENCH_ENDPOINT: `${s.url},model=env-model` } });
+    // the run happens (1e15 parses) and fails only the unreachable throughput gate
+    expect(r.code, r.stderr).toBe(1);
+    expect(s.completionRequests.length).toBe(5);
+    expect((s.completionRequests[0]!.body as { model: string }).model).toBe('env-model');
   });
 
   it('several bad flags are reported together', async () => {
