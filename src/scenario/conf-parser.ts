@@ -9,10 +9,11 @@
  *
  * Values are kept as written and read on lookup as LoadGen reads them (C
  * `strtoull` / `strtod`, below), because a user.conf must mean what LoadGen makes
- * of it; tokbench's own quantity grammar (src/util/units.ts) is for what users
- * type to tokbench, not for LoadGen's files.
+ * of it: no suffixes, integers truncated by strtoull. The decimal numbers
+ * themselves are read by the one quantity grammar (src/util/units.ts).
  */
 import { didYouMean, type Problem } from '../errors.js';
+import { parseQuantity } from '../util/units.js';
 
 
 /** One `model.scenario.key = value` assignment. */
@@ -263,7 +264,9 @@ export function cStrtod(text: string): number {
   if (lower.startsWith('inf')) return sign * Infinity;
   if (lower.startsWith('nan')) return NaN;
   if (lower.startsWith('0x')) return sign * parseHexFloat(lower.slice(2));
-  return Number(tok);
+  // the decimal form is the one quantity grammar's plain number (exact: one rounding, as strtod)
+  const r = parseQuantity(tok, 'number');
+  return r.ok ? r.value : Number(tok);
 }
 
 function parseHexFloat(body: string): number {
