@@ -134,18 +134,7 @@ export function resolveLoadgenConf(confs: readonly ParsedConf[], model: string, 
   if (schedule) settings.seeds.schedule = schedule;
   assign('equalIssue', flag(scenario, 'sample_concatenate_permutation'));
   assign('useTokenLatencies', flag(scenario, 'use_token_latencies'));
-  const mode = integer(scenario, 'mode');
-  if (mode) {
-    // LoadGen: 0 SubmissionRun, 1 AccuracyOnly, 2 PerformanceOnly, 3 FindPeakPerformance
-    if (mode.value === 1) settings.mode = { ...mode, value: 'accuracy' };
-    else if (mode.value === 2) settings.mode = { ...mode, value: 'performance' };
-    else {
-      warnings.push({
-        where: mode.where,
-        message: `mode = ${mode.value} is not supported by tokbench (1 = AccuracyOnly, 2 = PerformanceOnly); ignored`,
-      });
-    }
-  }
+  readMode(settings, integer(scenario, 'mode'), warnings);
   if (settings.useTokenLatencies && !settings.useTokenLatencies.value) {
     warnings.push({
       where: settings.useTokenLatencies.where,
@@ -153,6 +142,14 @@ export function resolveLoadgenConf(confs: readonly ParsedConf[], model: string, 
     });
   }
   return { settings, warnings };
+}
+
+/** LoadGen's mode: 0 SubmissionRun, 1 AccuracyOnly, 2 PerformanceOnly, 3 FindPeakPerformance; tokbench runs 1 and 2. */
+function readMode(settings: LoadgenConfSettings, mode: ConfValue<number> | undefined, warnings: Problem[]): void {
+  if (!mode) return;
+  if (mode.value === 1) settings.mode = { ...mode, value: 'accuracy' };
+  else if (mode.value === 2) settings.mode = { ...mode, value: 'performance' };
+  else warnings.push({ where: mode.where, message: `mode = ${mode.value} is not supported by tokbench (1 = AccuracyOnly, 2 = PerformanceOnly); ignored` });
 }
 
 /**
