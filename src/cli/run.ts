@@ -75,6 +75,7 @@ export interface RunCliOptions {
   warmup?: string;
   requestTimeout?: string;
   idleTimeout?: string;
+  firstTokenTimeout?: string;
   drainTimeout?: string;
   grace?: string;
   retries?: string;
@@ -145,7 +146,8 @@ export function runCommand(io: CliIo, setExitCode: (code: number) => void): Comm
     .option('--reasoning-effort <level>', 'GPT-OSS reasoning effort: low | medium | high')
     .option('--warmup <n>', 'warm-up requests before the measured run (excluded from figures)')
     .option('--request-timeout <time>', 'per-request total timeout (default 600s)')
-    .option('--idle-timeout <time>', 'per-request timeout with no bytes received (default 60s)')
+    .option('--idle-timeout <time>', 'per-request timeout with no bytes received, after the first token (default 60s)')
+    .option('--first-token-timeout <time>', 'per-request timeout from sending to the first token, covering server queueing (default: the request timeout)')
     .option('--drain-timeout <time>', 'after issuing ends, how long to wait for in-flight requests')
     .option('--grace <time>', 'after Ctrl-C, how long in-flight requests may finish (default 5s)')
     .option('--retries <n>', 'retry connect errors, 429 and 5xx up to n times (reported; default 0)')
@@ -239,6 +241,7 @@ export function scenarioFlags(o: RunCliOptions, problems: Problem[]): ScenarioFl
   put('warmup', num('--warmup', o.warmup, { int: true, count: true }));
   put('requestTimeoutMs', dur('--request-timeout', o.requestTimeout));
   put('idleTimeoutMs', dur('--idle-timeout', o.idleTimeout));
+  put('firstTokenTimeoutMs', dur('--first-token-timeout', o.firstTokenTimeout));
   put('drainTimeoutMs', dur('--drain-timeout', o.drainTimeout));
   put('graceMs', dur('--grace', o.grace));
   put('retries', num('--retries', o.retries, { int: true }));
@@ -366,6 +369,7 @@ export async function executeRun(scenarioArg: string | undefined, o: RunCliOptio
       apiKey,
       requestTimeoutMs: scenario.run.requestTimeoutMs,
       idleTimeoutMs: scenario.run.idleTimeoutMs,
+      ...(scenario.run.firstTokenTimeoutMs !== null ? { firstTokenTimeoutMs: scenario.run.firstTokenTimeoutMs } : {}),
       keepText: scenario.run.mode === 'accuracy',
       retries: scenario.run.retries,
       connectionsPerEndpoint: connectionsFor(schedule, endpoints.length),

@@ -40,6 +40,7 @@ async function main(): Promise<void> {
     apiKey: init.apiKey,
     requestTimeoutMs: init.requestTimeoutMs,
     idleTimeoutMs: init.idleTimeoutMs,
+    ...(init.firstTokenTimeoutMs !== undefined ? { firstTokenTimeoutMs: init.firstTokenTimeoutMs } : {}),
     keepText: init.keepText,
     retries: init.retries,
     connectionsPerEndpoint: init.connectionsPerEndpoint,

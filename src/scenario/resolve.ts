@@ -47,6 +47,7 @@ export interface ScenarioFlags {
   warmup?: number;
   requestTimeoutMs?: number;
   idleTimeoutMs?: number;
+  firstTokenTimeoutMs?: number;
   drainTimeoutMs?: number;
   graceMs?: number;
   retries?: number;
@@ -68,6 +69,7 @@ const FLAG_FOR_PATH: Record<string, string> = {
   'run.warmupRequests': '--warmup',
   'run.requestTimeoutMs': '--request-timeout',
   'run.idleTimeoutMs': '--idle-timeout',
+  'run.firstTokenTimeoutMs': '--first-token-timeout',
   'run.drainTimeoutMs': '--drain-timeout',
   'run.graceMs': '--grace',
   'run.retries': '--retries',
@@ -247,7 +249,7 @@ const SCHEMA_KEYS: Record<string, string[]> = {
   load: ['pattern', 'targetQps', 'burstiness', 'maxConcurrency'],
   dataset: ['source', 'path', 'size', 'tokenizer', 'inputTokens', 'outputTokens'],
   request: ['api', 'model', 'maxTokens', 'ignoreEos', 'temperature', 'topP', 'topK', 'stream', 'promptFormat', 'continuousUsage', 'reasoningEffort', 'headers', 'extraBody'],
-  run: ['mode', 'minDurationMs', 'maxDurationMs', 'minQueryCount', 'samples', 'equalIssue', 'warmupRequests', 'requestTimeoutMs', 'idleTimeoutMs', 'drainTimeoutMs', 'graceMs', 'retries'],
+  run: ['mode', 'minDurationMs', 'maxDurationMs', 'minQueryCount', 'samples', 'equalIssue', 'warmupRequests', 'requestTimeoutMs', 'idleTimeoutMs', 'firstTokenTimeoutMs', 'drainTimeoutMs', 'graceMs', 'retries'],
   constraints: ['ttftP99Ms', 'tpotP99Ms'],
   seeds: ['qsl', 'sampleIndex', 'schedule'],
 };
@@ -302,6 +304,7 @@ function applyDefaults(layers: Layers, profile: BenchmarkProfile | null, file: S
   layers.set('run.warmupRequests', 0, d);
   layers.set('run.requestTimeoutMs', 600_000, d);
   layers.set('run.idleTimeoutMs', 60_000, d);
+  layers.set('run.firstTokenTimeoutMs', null, d);
   layers.set('run.graceMs', 5_000, d);
   layers.set('run.retries', 0, d);
   layers.set('dataset.source', 'synthetic', d);
@@ -412,6 +415,7 @@ function applyFlags(layers: Layers, f: ScenarioFlags, problems: Problem[]): void
   layers.set('run.warmupRequests', f.warmup, o);
   layers.set('run.requestTimeoutMs', f.requestTimeoutMs, o);
   layers.set('run.idleTimeoutMs', f.idleTimeoutMs, o);
+  layers.set('run.firstTokenTimeoutMs', f.firstTokenTimeoutMs, o);
   layers.set('run.drainTimeoutMs', f.drainTimeoutMs, o);
   layers.set('run.graceMs', f.graceMs, o);
   layers.set('run.retries', f.retries, o);
@@ -490,6 +494,7 @@ function build(layers: Layers, name: string, problems: Problem[], fileWhere: str
   num('run.warmupRequests', { min: 0, int: true });
   num('run.requestTimeoutMs', { min: 0, gt: true });
   num('run.idleTimeoutMs', { min: 0, gt: true });
+  num('run.firstTokenTimeoutMs', { min: 0, gt: true, nullable: true });
   num('run.drainTimeoutMs', { min: 0 });
   num('run.graceMs', { min: 0 });
   num('run.retries', { min: 0, int: true });
@@ -578,6 +583,7 @@ function build(layers: Layers, name: string, problems: Problem[], fileWhere: str
       warmupRequests: g('run.warmupRequests'),
       requestTimeoutMs: g('run.requestTimeoutMs'),
       idleTimeoutMs: g('run.idleTimeoutMs'),
+      firstTokenTimeoutMs: g('run.firstTokenTimeoutMs'),
       drainTimeoutMs: g('run.drainTimeoutMs'),
       graceMs: g('run.graceMs'),
       retries: g('run.retries'),

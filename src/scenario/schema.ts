@@ -100,6 +100,7 @@ export const scenarioFileSchema = z
         warmupRequests: nonNegInt(),
         requestTimeoutMs: positiveInt(),
         idleTimeoutMs: positiveInt(),
+        firstTokenTimeoutMs: positiveInt().nullable(),
         drainTimeoutMs: nonNegInt(),
         graceMs: nonNegInt(),
         retries: nonNegInt(),
