@@ -30,8 +30,15 @@ export interface Schedule {
     requestedQueries: number;
     /** number of dataset-sized blocks issued (equal issue) */
     blocks: number;
-    /** scheduled time of the last query, µs (Server), LoadGen's generated_query_duration */
+    /** scheduled time of the last query, µs (Server) */
     lastScheduledUs: number;
+    /**
+     * LoadGen's generated_query_duration (Server): the timeline's end after its
+     * last query, i.e. the last scheduled time plus one more inter-arrival gap
+     * (GenerateQueries adds a gap after each query it makes). Absent in older
+     * run.json files; 0 for schedules without times.
+     */
+    generatedDurationUs?: number;
   };
   shard: { index: number; count: number } | null;
 }
@@ -81,7 +88,7 @@ export function buildSchedule({ scenario, librarySize }: BuildScheduleInput): Sc
     scheduledAtUs,
     maxConcurrency: load.maxConcurrency,
     totalQueries: count,
-    sizing: { rule, requestedQueries: requested, blocks: Math.ceil(count / librarySize), lastScheduledUs: 0 },
+    sizing: { rule, requestedQueries: requested, blocks: Math.ceil(count / librarySize), lastScheduledUs: 0, generatedDurationUs: 0 },
     shard: null,
   };
 }
@@ -121,6 +128,8 @@ function poissonSchedule(scenario: ResolvedScenario, librarySize: number, qps: n
     }
   }
   const count = times.length;
+  // drawn last, so the times above are what they were without it
+  const generatedDurationUs = Math.round(t + gap());
   const sampleIndex = sampleOrder(count, librarySize, seeds.sampleIndex, rule !== 'explicit' && run.equalIssue);
   return {
     pattern: 'poisson',
@@ -130,7 +139,7 @@ function poissonSchedule(scenario: ResolvedScenario, librarySize: number, qps: n
     scheduledAtUs: Float64Array.from(times),
     maxConcurrency: load.maxConcurrency,
     totalQueries: count,
-    sizing: { rule, requestedQueries: requested, blocks: Math.ceil(count / librarySize), lastScheduledUs: times[count - 1] ?? 0 },
+    sizing: { rule, requestedQueries: requested, blocks: Math.ceil(count / librarySize), lastScheduledUs: times[count - 1] ?? 0, generatedDurationUs },
     shard: null,
   };
 }

@@ -10,6 +10,9 @@ describe('Poisson schedule', () => {
 
   it('has the requested count and increasing times', () => {
     expect(s.length).toBe(100_000);
+    // LoadGen's generated_query_duration: one more gap after the last arrival
+    expect(s.sizing.generatedDurationUs!).toBeGreaterThan(s.sizing.lastScheduledUs);
+    expect(s.sizing.generatedDurationUs! - s.sizing.lastScheduledUs).toBeLessThan(1e6);
     expect(gapsS.every((g) => g >= 0)).toBe(true);
   });
 
