@@ -438,7 +438,7 @@ export async function executeRun(scenarioArg: string | undefined, o: RunCliOptio
         drainTimeoutMs: scenario.run.drainTimeoutMs,
         graceMs: scenario.run.graceMs,
         balancing: (o.balancing ?? 'least-outstanding') as Balancing,
-        countTokens: (text) => tokenizer.count(text),
+        countTokens: (text) => tokenizer.countOutput(text),
         interrupt: interrupt.signal,
         hardStop: hardStop.signal,
         warmupSeed: scenario.seeds.sampleIndex,
