@@ -16,12 +16,27 @@ export interface RequestRecord {
   warmup: boolean;
   /** when the schedule said to issue it */
   scheduledUs: number;
-  /** when the client actually issued it (issue delay = issuedUs - scheduledUs) */
+  /**
+   * when the request's bytes were handed to a socket (issue delay = issuedUs -
+   * scheduledUs: every wait inside the client, for a concurrency slot, a pooled
+   * connection or a new one, is in it)
+   */
   issuedUs: number;
-  /** first output chunk; null when none arrived */
+  /** the part of the issue delay spent waiting for a connection (pool full, connection setup); absent in older files */
+  connectWaitUs?: number;
+  /** first chunk carrying a token (text, reasoning, token ids, or a rise in usage); null when none arrived or not streamed */
   firstTokenUs: number | null;
-  /** response finished or failed */
+  /**
+   * first chunk carrying answer text after reasoning (time to first answer
+   * token); present only when the stream carried reasoning; null when no answer came
+   */
+  firstAnswerUs?: number | null;
+  /** a successful stream: the last token's chunk; otherwise the response's end or the failure */
   completedUs: number;
+  /** a successful stream: from the last token's chunk to [DONE] or the end of the body (not part of e2e) */
+  closeWaitUs?: number;
+  /** false when the response was one JSON body, not SSE (no TTFT, TPOT or ITL); absent in older files: true */
+  streamed?: boolean;
   inputTokens: number;
   outputTokens: number;
   /** where outputTokens came from */

@@ -285,6 +285,10 @@ export function toRecord(
     error: o.error,
     retries: o.retries,
   };
+  rec.connectWaitUs = o.connectWaitUs;
+  if (o.ok && !o.streamed) rec.streamed = false;
+  if (o.firstAnswerUs !== null) rec.firstAnswerUs = o.firstAnswerUs >= 0 ? o.firstAnswerUs - startUs : null;
+  if (o.ok && o.streamEndUs >= 0) rec.closeWaitUs = Math.max(0, o.streamEndUs - o.completedUs);
   // Gaps are always kept on the record (the collector needs them for ITL); the
   // JSONL writer drops them when --no-record-chunks asks for smaller files.
   if (chunks > 1) {

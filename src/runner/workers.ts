@@ -91,6 +91,7 @@ export interface WorkerRunOptions {
   apiKey: string | null;
   requestTimeoutMs: number;
   idleTimeoutMs: number;
+  firstTokenTimeoutMs?: number;
   keepText: boolean;
   retries: number;
   /** for the whole run; divided between workers */
@@ -203,6 +204,7 @@ export async function runWithWorkers(o: WorkerRunOptions): Promise<WorkerRunOutc
       apiKey: o.apiKey,
       requestTimeoutMs: o.requestTimeoutMs,
       idleTimeoutMs: o.idleTimeoutMs,
+      ...(o.firstTokenTimeoutMs !== undefined ? { firstTokenTimeoutMs: o.firstTokenTimeoutMs } : {}),
       keepText: o.keepText,
       retries: o.retries,
       connectionsPerEndpoint: Math.max(1, Math.ceil(o.connectionsPerEndpoint / n)),
@@ -290,6 +292,7 @@ export function workerRunner(cfg: { workers: number; sut: OpenAiSutOptions; toke
       apiKey: cfg.sut.apiKey,
       requestTimeoutMs: cfg.sut.requestTimeoutMs,
       idleTimeoutMs: cfg.sut.idleTimeoutMs,
+      ...(cfg.sut.firstTokenTimeoutMs !== undefined ? { firstTokenTimeoutMs: cfg.sut.firstTokenTimeoutMs } : {}),
       keepText: cfg.sut.keepText,
       retries: cfg.sut.retries,
       connectionsPerEndpoint: cfg.sut.connectionsPerEndpoint,

@@ -50,7 +50,7 @@ export function resolveScenario(input: ResolveInput): ResolvedScenario {
   const merged = mergeLayers(layersOf(profile, file, confs, input, problems));
   deriveDefaults(merged);
   for (const w of shortcutWarnings(input.flags, merged)) input.onWarning?.(w);
-  problems.push(...validate(merged));
+  problems.push(...validate(merged), ...streamOnlyLimits(merged));
   if (problems.length > 0) throw new ConfigError(problems);
   return assemble(merged, profileName ?? fileWhere);
 }
@@ -152,6 +152,34 @@ function validate(m: Merged): Problem[] {
   }
   if (v['request.promptFormat'] === 'ids' && v['request.api'] === 'chat') {
     problems.push({ where: where('request.promptFormat'), message: 'token-id prompts are only accepted by /v1/completions', hint: 'use --api completions, or --prompt-format text' });
+  }
+  return problems;
+}
+
+/**
+ * A non-streamed answer has no first token and no per-token times: a limit on
+ * them could only pass vacuously. The benchmark's own limits do not apply to a
+ * run that cannot measure them (dropped); a limit the user set is a mistake.
+ */
+function streamOnlyLimits(m: Merged): Problem[] {
+  const v = m.values as Settings;
+  if (v['request.stream'] !== false) return [];
+  const problems: Problem[] = [];
+  const where = (path: keyof Settings) => m.where[path] ?? path;
+  for (const path of ['constraints.ttftP99Ms', 'constraints.tpotP99Ms'] as const) {
+    if (v[path] === null || v[path] === undefined) continue;
+    const origin = m.origins[path];
+    if (origin === 'profile' || origin === 'default' || origin === 'mlperf.conf') {
+      (m.values as Record<string, unknown>)[path] = null;
+      m.origins[path] = 'default';
+    } else {
+      problems.push({ where: where(path), message: `${path.slice('constraints.'.length)} is a constraint on streamed tokens, but requests are not streamed (--no-stream)`, hint: 'stream the requests, or leave the constraint out' });
+    }
+  }
+  for (const t of v.thresholds ?? []) {
+    if (/(^|[\s.\]])(ttft|ttfa|tpot|itl|chunk_gap|goodput)\b/.test(t)) {
+      problems.push({ where: where('thresholds'), message: `'${t}' asserts on streamed-token timing, but requests are not streamed (--no-stream): there is no TTFT, TPOT or ITL`, hint: 'stream the requests, or assert on e2e (e.g. e2e.p99 <= 30s)' });
+    }
   }
   return problems;
 }

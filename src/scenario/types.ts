@@ -49,8 +49,10 @@ export interface ResolvedScenario {
     warmupRequests: number;
     /** per-request total timeout */
     requestTimeoutMs: number;
-    /** per-request idle (no bytes) timeout */
+    /** per-request idle (no bytes) timeout, between bytes once the first token arrived */
     idleTimeoutMs: number;
+    /** from sending a request to its first token (covers the server's queue); null: the request timeout */
+    firstTokenTimeoutMs: number | null;
     /** after issuing ends, how long to wait for in-flight requests before aborting them */
     drainTimeoutMs: number;
     /** on SIGINT/SIGTERM, how long in-flight requests may finish */

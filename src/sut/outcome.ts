@@ -4,8 +4,12 @@ import type { ErrorKind, SutOutcome } from './types.js';
 export function failedOutcome(issuedUs: number, tUs: number, kind: ErrorKind, message: string, retries: number): SutOutcome {
   return {
     issuedUs,
+    connectWaitUs: 0,
     firstTokenUs: -1,
+    firstAnswerUs: null,
     completedUs: tUs,
+    streamEndUs: -1,
+    streamed: false,
     chunkTimesUs: [],
     chunkTokens: null,
     usagePromptTokens: -1,

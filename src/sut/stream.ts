@@ -23,6 +23,12 @@ export interface StreamFailure {
 
 export class StreamRecorder implements SseSink {
   firstTokenUs = -1;
+  /** first chunk with answer text (content, text, tool calls); -1 until one came */
+  firstAnswerUs = -1;
+  /** the last output chunk's arrival; -1 until one came */
+  lastTokenUs = -1;
+  /** some chunk carried reasoning text */
+  sawReasoning = false;
   /**
    * Arrival times of the output chunks, in a preallocated array when the caller
    * said how many to expect (its max_tokens): filled in place, no growth and
@@ -111,6 +117,15 @@ export class StreamRecorder implements SseSink {
     // estimate of tokens per chunk when the server does not say.
     const textEnd = this.text === null ? -1 : this.text.byteLength;
     const textPieces = this.text === null ? -1 : this.text.pieceCount;
+    // A token can arrive with no text (a detokenizer holding bytes back, a special token such as
+    // GPT-OSS <|channel|>): a chunk whose usage rises carried tokens, so it is output. The
+    // usage-only chunk after the finish (include_usage without continuous usage) rises from nothing
+    // after a finish_reason: not output.
+    const prevUsage = this.usageCompletionTokens;
+    const usageRose =
+      info.hasUsage &&
+      info.usageCompletionTokens > (prevUsage > 0 ? prevUsage : 0) &&
+      (prevUsage >= 0 || (this.finishReason === null && info.finishReason === null));
     if (info.hasUsage) {
       // Any chunk may carry usage (TGI 2.x: last content chunk; llama.cpp b6097: finish chunk; others: a
       // `choices: []` chunk; continuous usage: every chunk). The last one seen wins.
@@ -120,9 +135,12 @@ export class StreamRecorder implements SseSink {
         if (!this.keepText && this.text !== null) this.text = null;
       }
     }
-    if (info.hasOutput) {
+    if (info.hasOutput || usageRose) {
       const t = this.nowUs;
       if (this.firstTokenUs < 0) this.firstTokenUs = t;
+      this.lastTokenUs = t;
+      if (info.hasReasoning) this.sawReasoning = true;
+      if (info.hasAnswer && this.firstAnswerUs < 0) this.firstAnswerUs = t;
       this.times[this.count++] = t;
       const ids = this.chunkIds;
       if (ids !== null) {
@@ -207,11 +225,13 @@ export class StreamRecorder implements SseSink {
     }
   }
 
-  /** A non-streaming body: the same rules as a chunk; firstTokenUs = completedUs = arrival of the body. */
-  static fromBody(info: ChunkInfo, text: TextSink, keepText: boolean, tUs: number): StreamRecorder {
+  /**
+   * A non-streaming body: the same rules as a chunk. It has no first token, no
+   * chunks and no last token of its own (firstTokenUs stays -1): only e2e.
+   */
+  static fromBody(info: ChunkInfo, text: TextSink, keepText: boolean): StreamRecorder {
     const r = new StreamRecorder(keepText);
     r.text = text;
-    r.firstTokenUs = tUs;
     r.usagePromptTokens = info.usagePromptTokens;
     r.usageCompletionTokens = info.usageCompletionTokens;
     r.finishReason = info.finishReason;

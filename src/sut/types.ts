@@ -16,7 +16,8 @@ export type ErrorKind =
   | 'http_5xx'
   | 'connect' // refused, DNS, TLS handshake
   | 'reset' // connection reset or closed mid-response
-  | 'idle_timeout' // no bytes for request.idleTimeoutMs
+  | 'idle_timeout' // no bytes for request.idleTimeoutMs, after the first token
+  | 'first_token_timeout' // no first token within request.firstTokenTimeoutMs of sending (the server's queue)
   | 'request_timeout' // whole request exceeded request.timeoutMs
   | 'headers_timeout' // no response headers in time
   | 'malformed_stream' // bytes that are not SSE/JSON as expected
@@ -34,12 +35,35 @@ export interface SutQuery {
 }
 
 export interface SutOutcome {
-  /** when the request was handed to the connection */
+  /**
+   * when the request's bytes were handed to a socket (undici onRequestStart), so
+   * any wait for a connection before it is issue delay; when it never got a
+   * connection, the time it failed
+   */
   issuedUs: number;
-  /** first chunk carrying output (text, reasoning or token ids); -1 if none */
+  /** from handing the request to the pool to issuedUs: the wait for a free or new connection */
+  connectWaitUs: number;
+  /**
+   * first chunk carrying output (text, reasoning, tool calls or token ids) or
+   * whose usage.completion_tokens rose; -1 if none, and for a response that was
+   * not streamed (it has no first token of its own)
+   */
   firstTokenUs: number;
-  /** last byte of the response (or the failure) */
+  /**
+   * first chunk carrying answer text (content, completions text, tool calls)
+   * when reasoning came in the stream: -1 if none came; null when the stream
+   * carried no reasoning (the first token is then the first answer token)
+   */
+  firstAnswerUs: number | null;
+  /**
+   * a successful stream: its last output chunk (the last token arrived);
+   * otherwise the end of the response or the failure
+   */
   completedUs: number;
+  /** end of a streamed response ([DONE] or the end of the body); -1 when not streamed */
+  streamEndUs: number;
+  /** the response came as SSE */
+  streamed: boolean;
   /**
    * Arrival times of the chunks that carried output, in order (the first equals
    * firstTokenUs). Empty for non-streaming responses.

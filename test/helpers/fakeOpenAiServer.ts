@@ -25,7 +25,7 @@ export type UsagePlacement =
 
 export type FakeStep =
   /** a chunk carrying `tokens` words of content (or reasoning) */
-  | { kind?: 'tokens'; delayMs?: number; tokens: number; reasoning?: boolean }
+  | { kind?: 'tokens'; delayMs?: number; tokens: number; reasoning?: boolean; /** the chunk's text instead of the words (e.g. '' for a special token) */ text?: string }
   /** raw bytes written as they are (malformed data, comments, odd framing) */
   | { kind: 'raw'; delayMs?: number; raw: string | Uint8Array }
   /** an error event inside the 200 stream: `data: {"error": ...}` */
@@ -49,6 +49,8 @@ export interface FakeScript {
   finishReason?: string;
   /** send `data: [DONE]` (default true) */
   done?: boolean;
+  /** from the last step to what follows it (finish chunk, usage chunk, [DONE], end): a server slow to close */
+  closeDelayMs?: number;
   /** after the last write: end the response, stall (keep the socket open), or cut the connection */
   end?: 'normal' | 'stall' | 'reset';
   promptTokens?: number;
@@ -88,6 +90,10 @@ export interface FakeOpenAiServer {
   readonly requests: RecordedRequest[];
   /** completion requests only (chat or completions) */
   readonly completionRequests: RecordedRequest[];
+  /** completion requests received and not yet answered in full (or closed) */
+  readonly inFlight: number;
+  /** the most completion requests in flight at once */
+  readonly maxInFlight: number;
   setScript(script: FakeServerOptions['script']): void;
   close(): Promise<void>;
 }
@@ -100,6 +106,8 @@ export async function startFakeOpenAiServer(opts: FakeServerOptions = {}): Promi
   const completionRequests: RecordedRequest[] = [];
   const timers = new Set<NodeJS.Timeout>();
   const sockets = new Set<Socket>();
+  let inFlight = 0;
+  let maxInFlight = 0;
 
   const server = createServer({ keepAlive: true }, (req, res) => {
     const parts: Buffer[] = [];
@@ -137,6 +145,9 @@ export async function startFakeOpenAiServer(opts: FakeServerOptions = {}): Promi
       }
       const index = completionRequests.length;
       completionRequests.push(rec);
+      inFlight++;
+      if (inFlight > maxInFlight) maxInFlight = inFlight;
+      res.on('close', () => inFlight--);
       const s = typeof script === 'function' ? script(rec, index) : script;
       play(s, api, rec, res, arrivedMs);
     });
@@ -188,7 +199,7 @@ export async function startFakeOpenAiServer(opts: FakeServerOptions = {}): Promi
       tMs += step.delayMs ?? 0;
       targets.push(tMs);
     }
-    const endMs = tMs;
+    const endMs = tMs + (s.closeDelayMs ?? 0);
 
     if (!stream) {
       at(t0, endMs, () => {
@@ -226,8 +237,8 @@ export async function startFakeOpenAiServer(opts: FakeServerOptions = {}): Promi
       else if (usage === 'separate') o.usage = null;
       return event(o);
     };
-    const choiceOf = (k: number, reasoning: boolean, fr: string | null, ids: boolean) => {
-      const w = k > 0 ? words(k) : '';
+    const choiceOf = (k: number, reasoning: boolean, fr: string | null, ids: boolean, text?: string) => {
+      const w = text ?? (k > 0 ? words(k) : '');
       const base: Record<string, unknown> =
         api === 'chat'
           ? { index: 0, delta: reasoning ? { reasoning_content: w } : { content: w }, logprobs: null, finish_reason: fr }
@@ -266,7 +277,7 @@ export async function startFakeOpenAiServer(opts: FakeServerOptions = {}): Promi
         const fr = isLast && finish === 'last' ? finishReason : null;
         const withUsage = usage === 'every' || (usage === 'last' && isLast && finish !== 'separate');
         rec.outputWritesAtMs.push(performance.now());
-        res.write(chunk(choiceOf(step.tokens, step.reasoning === true, fr, s.tokenIds === true), withUsage));
+        res.write(chunk(choiceOf(step.tokens, step.reasoning === true, fr, s.tokenIds === true, step.text), withUsage));
       });
     });
 
@@ -295,6 +306,12 @@ export async function startFakeOpenAiServer(opts: FakeServerOptions = {}): Promi
     url: `http://127.0.0.1:${port}`,
     requests,
     completionRequests,
+    get inFlight() {
+      return inFlight;
+    },
+    get maxInFlight() {
+      return maxInFlight;
+    },
     setScript(s) {
       script = s ?? {};
     },

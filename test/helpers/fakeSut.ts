@@ -75,8 +75,12 @@ function outcome(
 ): SutOutcome {
   return {
     issuedUs,
+    connectWaitUs: 0,
     firstTokenUs,
+    firstAnswerUs: null,
     completedUs,
+    streamEndUs: chunkTimesUs.length > 0 ? completedUs : -1,
+    streamed: chunkTimesUs.length > 0,
     chunkTimesUs,
     chunkTokens: null,
     usagePromptTokens: -1,

@@ -50,6 +50,7 @@ function scenario(
       warmupRequests: 0,
       requestTimeoutMs: 60_000,
       idleTimeoutMs: 30_000,
+      firstTokenTimeoutMs: null,
       drainTimeoutMs: 30_000,
       graceMs: 5000,
       retries: 0,

@@ -268,6 +268,7 @@ describe('loadgenSettingsFromScenario', () => {
       warmupRequests: 0,
       requestTimeoutMs: 600_000,
       idleTimeoutMs: 60_000,
+      firstTokenTimeoutMs: null,
       drainTimeoutMs: 60_000,
       graceMs: 5_000,
       retries: 0,

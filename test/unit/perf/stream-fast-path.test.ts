@@ -103,6 +103,9 @@ function plain(pieces: Uint8Array[], times: number[], keepText: boolean): Timeli
     }
     const end = text === null ? -1 : text.byteLength;
     const count = text === null ? -1 : text.pieceCount;
+    // usage that rises above the last usage seen (or a first usage before any finish_reason) carried tokens
+    const prev = out.usageCompletionTokens;
+    const rose = info.hasUsage && info.usageCompletionTokens > Math.max(prev, 0) && (prev >= 0 || (out.finishReason === null && info.finishReason === null));
     if (info.hasUsage) {
       if (info.usagePromptTokens >= 0) out.usagePromptTokens = info.usagePromptTokens;
       if (info.usageCompletionTokens >= 0) {
@@ -110,7 +113,7 @@ function plain(pieces: Uint8Array[], times: number[], keepText: boolean): Timeli
         if (!keepText) text = null;
       }
     }
-    if (info.hasOutput) {
+    if (info.hasOutput || rose) {
       if (out.firstTokenUs < 0) out.firstTokenUs = t;
       out.chunkTimesUs.push(t);
       ids.push(info.tokenIdsCount);

@@ -5,8 +5,12 @@ import type { SutOutcome } from '../../../src/sut/types.js';
 
 const base: SutOutcome = {
   issuedUs: 1_000_100,
+  connectWaitUs: 0,
   firstTokenUs: 1_050_000,
+  firstAnswerUs: null,
   completedUs: 1_090_000,
+  streamEndUs: 1_090_000,
+  streamed: true,
   chunkTimesUs: [1_050_000, 1_060_000, 1_090_000],
   chunkTokens: null,
   usagePromptTokens: 12,

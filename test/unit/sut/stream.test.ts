@@ -15,21 +15,57 @@ const c = (content: string | null, extra: Record<string, unknown> = {}) => ({ ch
 const u = (completion: number) => ({ usage: { prompt_tokens: 5, completion_tokens: completion } });
 
 describe('StreamRecorder', () => {
-  it('continuous usage: tokens per chunk are usage diffs; a text-less chunk hands its token to the next', () => {
+  it('continuous usage: tokens per chunk are usage diffs; a text-less chunk whose usage rises carried a token', () => {
     const rec = feed(new StreamRecorder(false), [
       [10, c('', u(0))], // role chunk
       [20, c('a', u(1))],
-      [30, c('', u(2))], // detokenizer held the text back
+      [30, c('', u(2))], // detokenizer held the text back: the token still arrived here
       [40, c(' b c', u(4))],
       [50, { choices: [], ...u(4) }],
       [60, '[DONE]'],
     ]);
     expect(rec.firstTokenUs).toBe(20);
-    expect(rec.chunkTimesUs).toEqual([20, 40]);
-    expect(rec.chunkTokens()).toEqual([1, 3]);
+    expect(rec.chunkTimesUs).toEqual([20, 30, 40]);
+    expect(rec.lastTokenUs).toBe(40);
+    expect(rec.chunkTokens()).toEqual([1, 1, 2]);
     expect(rec.usageCompletionTokens).toBe(4);
     expect(rec.sawDone).toBe(true);
     expect(rec.textOrNull()).toBeNull(); // usage came: no text kept
+  });
+
+  it('an empty-text first token (special token, held-back bytes) is the first token when its usage rises', () => {
+    const rec = feed(new StreamRecorder(false), [
+      [10, c('', u(0))], // role chunk
+      [100, c('', u(1))], // <|channel|>: a token with no text
+      [120, c('Paris', u(2))],
+      [140, { choices: [], ...u(2) }],
+    ]);
+    expect(rec.firstTokenUs).toBe(100);
+    expect(rec.chunkTimesUs).toEqual([100, 120]);
+  });
+
+  it('without continuous usage, the final usage-only chunk after the finish is not output', () => {
+    const rec = feed(new StreamRecorder(false), [
+      [20, c('a')],
+      [40, { choices: [{ index: 0, delta: { content: 'b' }, finish_reason: 'length' }] }],
+      [300, { choices: [], ...u(2) }],
+      [310, '[DONE]'],
+    ]);
+    expect(rec.chunkTimesUs).toEqual([20, 40]);
+    expect(rec.lastTokenUs).toBe(40);
+  });
+
+  it('reasoning first: the first token is the first reasoning token, the first answer token comes apart', () => {
+    const r = (reasoning: string) => ({ choices: [{ index: 0, delta: { reasoning }, finish_reason: null }] });
+    const rec = feed(new StreamRecorder(false), [
+      [20, r('think')],
+      [40, r(' more')],
+      [70, c('answer')],
+      [90, '[DONE]'],
+    ]);
+    expect(rec.firstTokenUs).toBe(20);
+    expect(rec.sawReasoning).toBe(true);
+    expect(rec.firstAnswerUs).toBe(70);
   });
 
   it('usage only on the last content chunk (TGI 2.x) says nothing per chunk', () => {
