@@ -109,6 +109,11 @@ export interface RunCliOptions {
   system?: string;
   userConf?: string[];
   mlperfConf?: string;
+  // [ecosystem] issue 15
+  datasetColumn?: string[];
+  mlperfRound?: string;
+  format?: string;
+  metricsListen?: string;
 }
 
 const collect = (value: string, previous: string[] = []) => [...previous, value];
@@ -179,6 +184,11 @@ export function runCommand(io: CliIo, setExitCode: (code: number) => void): Comm
     .option('--system <file>', 'MLPerf-style system description JSON, recorded under `system` in result.json')
     .option('--user-conf <file>', 'LoadGen user.conf: model.scenario.key = value lines, looked up as LoadGen does (repeatable; later files win)', collect)
     .option('--mlperf-conf <file>', 'LoadGen mlperf.conf (default: the built-in v6.0 values)')
+    // [ecosystem] issue 15
+    .option('--dataset-column <role=name>', 'parquet: the column for a role (prompt, ids, reference, outputTokens, dataset); default MLPerf\'s names (repeatable)', collect)
+    .option('--mlperf-round <round>', 'MLPerf round whose seeds and constraints to use: 6.0 (default) | 6.1')
+    .option('--format <format>', 'also write another result format into --out: vllm-json (vllm_result.json, as `vllm bench serve --save-result --save-detailed`)')
+    .option('--metrics-listen <host:port>', 'serve live figures in Prometheus text format at http://HOST:PORT/metrics during the run')
     .action(async (scenarioArg: string | undefined, options: RunCliOptions) => {
       setExitCode(await executeRun(scenarioArg, options, io));
     });
@@ -244,6 +254,8 @@ export function scenarioFlags(o: RunCliOptions, problems: Problem[]): ScenarioFl
   put('retries', num('--retries', o.retries, { int: true }));
   put('mode', o.mode);
   put('asserts', o.assert);
+  put('datasetColumns', o.datasetColumn); // [ecosystem]
+  put('mlperfRound', o.mlperfRound); // [ecosystem]
   return f;
 }
 
@@ -331,6 +343,7 @@ export async function executeRun(scenarioArg: string | undefined, o: RunCliOptio
       inputTokens: scenario.dataset.inputTokens,
       outputTokens: scenario.dataset.outputTokens,
       seed: scenario.seeds.qsl,
+      ...(scenario.dataset.columns ? { columns: scenario.dataset.columns } : {}), // [ecosystem]
     });
     adaptLibraryToApi(library, scenario, tokenizer);
     // Accuracy mode: every sample once, responses kept and scored (src/accuracy/run-accuracy.ts).

@@ -73,6 +73,7 @@ export function buildResultJson(input: ResultJsonInput): ResultJson {
       api: s.request.api,
       maxTokens: s.request.maxTokens,
       constraints: { ttftP99Ms: s.constraints.ttftP99Ms, tpotP99Ms: s.constraints.tpotP99Ms },
+      ...(s.mlperfRound === undefined ? {} : { mlperfRound: s.mlperfRound }),
       seeds: { ...s.seeds },
       origins: { ...s.origins },
     },

@@ -12,7 +12,8 @@ import { ConfigError, didYouMean, type Problem } from '../errors.js';
 import type { LengthDistribution } from '../dataset/types.js';
 import { DEFAULT_LENGTHS } from '../dataset/defaults.js';
 import { parseLengthSpec, validateLengthDistribution } from '../dataset/lengths.js';
-import { BUILTIN_NAMES, BUILTIN_PROFILES, MLPERF_V60_SEEDS, type BenchmarkProfile } from './builtins.js';
+import { BUILTIN_NAMES, BUILTIN_PROFILES, MLPERF_V60_SEEDS, MLPERF_ROUNDS, ROUND_SEEDS, type BenchmarkProfile, type MlperfRound } from './builtins.js';
+import { datasetKindOf, parseColumnOverrides, pickleProblem } from '../dataset/columns.js';
 import { scenarioFileSchema, type ScenarioFile } from './schema.js';
 import type { EndpointSpec, Origin, ResolvedScenario } from './types.js';
 import { applyLoadgenConfLayer, parseLoadgenConfInput, type LoadgenConfInput } from './conf-wiring.js';
@@ -53,6 +54,9 @@ export interface ScenarioFlags {
   mode?: string;
   asserts?: string[];
   reasoningEffort?: string;
+  // [ecosystem] --dataset-column role=name (repeatable), --mlperf-round 6.0|6.1
+  datasetColumns?: string[];
+  mlperfRound?: string;
 }
 
 /** The flag that sets each path, so an error can name what the user typed. */
@@ -93,6 +97,9 @@ const FLAG_FOR_PATH: Record<string, string> = {
   'seeds.schedule': '--seed',
   thresholds: '--assert',
   endpoints: '--endpoint',
+  // [ecosystem]
+  'dataset.columns': '--dataset-column',
+  mlperfRound: '--mlperf-round',
 };
 
 type Tree = Record<string, unknown>;
@@ -138,6 +145,7 @@ const LEAF_OBJECTS = new Set([
   'dataset.outputTokens',
   'request.headers',
   'request.extraBody',
+  'dataset.columns', // [ecosystem]
 ]);
 
 export interface ResolveInput {
@@ -243,9 +251,9 @@ export function readScenarioFile(absPath: string, where: string): ScenarioFile {
 }
 
 const SCHEMA_KEYS: Record<string, string[]> = {
-  '': ['schemaVersion', 'extends', 'benchmark', 'scenario', 'load', 'dataset', 'request', 'run', 'constraints', 'seeds', 'thresholds', 'endpoints'],
+  '': ['schemaVersion', 'extends', 'benchmark', 'scenario', 'load', 'dataset', 'request', 'run', 'constraints', 'mlperfRound', 'seeds', 'thresholds', 'endpoints'],
   load: ['pattern', 'targetQps', 'burstiness', 'maxConcurrency'],
-  dataset: ['source', 'path', 'size', 'tokenizer', 'inputTokens', 'outputTokens'],
+  dataset: ['source', 'path', 'size', 'tokenizer', 'inputTokens', 'outputTokens', 'columns'],
   request: ['api', 'model', 'maxTokens', 'ignoreEos', 'temperature', 'topP', 'topK', 'stream', 'promptFormat', 'continuousUsage', 'reasoningEffort', 'headers', 'extraBody'],
   run: ['mode', 'minDurationMs', 'maxDurationMs', 'minQueryCount', 'samples', 'equalIssue', 'warmupRequests', 'requestTimeoutMs', 'idleTimeoutMs', 'drainTimeoutMs', 'graceMs', 'retries'],
   constraints: ['ttftP99Ms', 'tpotP99Ms'],
@@ -323,6 +331,8 @@ function applyDefaults(layers: Layers, profile: BenchmarkProfile | null, file: S
   layers.set('request.extraBody', {}, d);
   layers.set('constraints.ttftP99Ms', null, d);
   layers.set('constraints.tpotP99Ms', null, d);
+  layers.set('mlperfRound', '6.0', d); // [ecosystem]
+  layers.set('dataset.columns', {}, d); // [ecosystem]
   layers.set('seeds.qsl', MLPERF_V60_SEEDS.qsl, d);
   layers.set('seeds.sampleIndex', MLPERF_V60_SEEDS.sampleIndex, d);
   layers.set('seeds.schedule', MLPERF_V60_SEEDS.schedule, d);
@@ -371,8 +381,15 @@ function applyFlags(layers: Layers, f: ScenarioFlags, problems: Problem[]): void
   layers.set('run.minQueryCount', f.minQueryCount, o);
   if (f.dataset !== undefined) {
     layers.set('dataset.path', f.dataset, o);
-    layers.set('dataset.source', /\.jsonl$/i.test(f.dataset) ? 'jsonl' : 'sharegpt', o);
+    // [ecosystem] .parquet → parquet; a .pkl is refused in build() with the conversion
+    const kind = datasetKindOf(f.dataset);
+    layers.set('dataset.source', kind === 'pickle' ? 'sharegpt' : kind, o);
   }
+  // [ecosystem] --dataset-column, --mlperf-round
+  if (f.datasetColumns && f.datasetColumns.length > 0) {
+    layers.set('dataset.columns', { ...(layers.get('dataset.columns') as object), ...parseColumnOverrides(f.datasetColumns, problems) }, o);
+  }
+  layers.set('mlperfRound', f.mlperfRound, o);
   layers.set('dataset.size', f.datasetSize, o);
   for (const [flag, path, text] of [
     ['--input-tokens', 'dataset.inputTokens', f.inputTokens],
@@ -442,6 +459,18 @@ function deriveDependent(layers: Layers, _profile: BenchmarkProfile | null, _fil
   if (layers.get('run.drainTimeoutMs') === undefined) {
     layers.set('run.drainTimeoutMs', layers.get('run.requestTimeoutMs'), 'default');
   }
+  // [ecosystem] MLPerf's SUTs send a parquet dataset's token ids, not its text
+  if (layers.origins['request.promptFormat'] === 'default' && layers.get('dataset.source') === 'parquet' && layers.get('request.api') === 'completions') {
+    layers.set('request.promptFormat', 'ids', 'default');
+  }
+  // [ecosystem] the round's seeds replace the built-in (v6.0) ones, never seeds a file, conf or flag gave
+  const round = layers.get('mlperfRound');
+  if (typeof round === 'string' && (MLPERF_ROUNDS as readonly string[]).includes(round)) {
+    const seeds = ROUND_SEEDS[round as MlperfRound];
+    for (const k of ['qsl', 'sampleIndex', 'schedule'] as const) {
+      if (layers.origins[`seeds.${k}`] === 'default') layers.set(`seeds.${k}`, seeds[k], 'default');
+    }
+  }
   if (layers.get('dataset.path') === undefined) layers.set('dataset.path', null, 'default');
   if (layers.get('run.samples') === undefined) layers.set('run.samples', null, 'default');
   if (layers.get('load.targetQps') === undefined) layers.set('load.targetQps', null, 'default');
@@ -494,7 +523,8 @@ function build(layers: Layers, name: string, problems: Problem[], fileWhere: str
   num('run.graceMs', { min: 0 });
   num('run.retries', { min: 0, int: true });
   oneOf('run.mode', ['performance', 'accuracy']);
-  oneOf('dataset.source', ['synthetic', 'jsonl', 'sharegpt']);
+  oneOf('dataset.source', ['synthetic', 'jsonl', 'sharegpt', 'parquet']);
+  oneOf('mlperfRound', MLPERF_ROUNDS); // [ecosystem]
   num('dataset.size', { min: 1, int: true });
   oneOf('dataset.tokenizer', ['llama2', 'o200k_harmony']);
   oneOf('request.api', ['completions', 'chat']);
@@ -537,6 +567,7 @@ function build(layers: Layers, name: string, problems: Problem[], fileWhere: str
   const source = g<string>('dataset.source');
   const datasetPath = g<string | null>('dataset.path');
   check(source === 'synthetic' || datasetPath !== null, 'dataset.path', `dataset.source "${source}" needs a path`, 'give --dataset FILE.jsonl or FILE.json');
+  if (datasetPath !== null && datasetKindOf(datasetPath) === 'pickle') problems.push(pickleProblem(datasetPath, where('dataset.path'))); // [ecosystem]
   if (g<string>('request.promptFormat') === 'ids' && g<string>('request.api') === 'chat') {
     check(false, 'request.promptFormat', 'token-id prompts are only accepted by /v1/completions', 'use --api completions, or --prompt-format text');
   }
@@ -589,6 +620,7 @@ function build(layers: Layers, name: string, problems: Problem[], fileWhere: str
       tokenizer: g('dataset.tokenizer'),
       inputTokens: lengths.input,
       outputTokens: lengths.output,
+      columns: g('dataset.columns'), // [ecosystem]
     },
     request: {
       api: g('request.api'),
@@ -606,6 +638,7 @@ function build(layers: Layers, name: string, problems: Problem[], fileWhere: str
       extraBody: g('request.extraBody'),
     },
     constraints: { ttftP99Ms: g('constraints.ttftP99Ms'), tpotP99Ms: g('constraints.tpotP99Ms') },
+    mlperfRound: g('mlperfRound'), // [ecosystem]
     seeds: { qsl: String(g('seeds.qsl')), sampleIndex: String(g('seeds.sampleIndex')), schedule: String(g('seeds.schedule')) },
     thresholds: g('thresholds'),
     endpoints,

@@ -64,12 +64,14 @@ export const scenarioFileSchema = z
       .partial(),
     dataset: z
       .strictObject({
-        source: z.enum(['synthetic', 'jsonl', 'sharegpt']),
+        source: z.enum(['synthetic', 'jsonl', 'sharegpt', 'parquet']),
         path: z.string().min(1),
         size: positiveInt(),
         tokenizer: z.enum(['llama2', 'o200k_harmony']),
         inputTokens: lengthSchema,
         outputTokens: lengthSchema,
+        // [ecosystem] parquet column roles (src/dataset/columns.ts)
+        columns: z.partialRecord(z.enum(['prompt', 'ids', 'reference', 'outputTokens', 'dataset']), z.string()),
       })
       .partial(),
     request: z
@@ -111,6 +113,8 @@ export const scenarioFileSchema = z
         tpotP99Ms: positive().nullable(),
       })
       .partial(),
+    // [ecosystem] MLPerf round of the default seeds
+    mlperfRound: z.enum(['6.0', '6.1']),
     seeds: z.strictObject({ qsl: seedSchema, sampleIndex: seedSchema, schedule: seedSchema }).partial(),
     thresholds: z.array(z.string().min(1)),
     endpoints: z.array(endpointSchema),
