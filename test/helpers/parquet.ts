@@ -28,7 +28,8 @@ export function writeParquet(path: string, columns: ParquetColumn[]): void {
         { name: 'list', repetition_type: 'REPEATED', num_children: 1 },
         { name: 'element', type: wide ? 'INT64' : 'INT32', repetition_type: 'OPTIONAL' },
       );
-      columnData.push({ name: c.name, data: c.data.map((ids) => (wide ? ids.map((v) => BigInt(v)) : ids)) });
+      const lists = c.data as number[][];
+      columnData.push({ name: c.name, data: lists.map((ids) => (wide ? ids.map((v) => BigInt(v)) : ids)) });
     }
   }
   // eslint-disable-next-line @typescript-eslint/no-explicit-any -- hyparquet-writer's SchemaElement is hyparquet's thrift type
