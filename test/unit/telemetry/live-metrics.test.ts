@@ -22,7 +22,7 @@ describe('renderLiveMetrics', () => {
     for (let i = 0; i < 4; i++) c.onIssued(i % 2, i * 1000);
     c.record(rec(0));
     c.record(rec(1));
-    c.record(rec(2, { ok: false, outputTokens: 0, firstTokenUs: null, error: { kind: 'http', httpStatus: 503, message: 'busy' } }));
+    c.record(rec(2, { ok: false, outputTokens: 0, firstTokenUs: null, error: { kind: 'http_5xx', httpStatus: 503, message: 'busy' } }));
     const text = renderLiveMetrics(c, INFO);
     const parsed = parsePrometheusText(text);
     expect(parsed.errors).toEqual([]);
@@ -30,7 +30,7 @@ describe('renderLiveMetrics', () => {
       parsed.samples.find((s) => s.name === name && Object.entries(labels).every(([k, x]) => s.labels[k] === x))?.value;
     expect(v('tokbench_queries_issued_total')).toBe(4);
     expect(v('tokbench_queries_completed_total')).toBe(2);
-    expect(v('tokbench_queries_failed_total', { kind: 'http' })).toBe(1);
+    expect(v('tokbench_queries_failed_total', { kind: 'http_5xx' })).toBe(1);
     expect(v('tokbench_queries_in_flight')).toBe(1);
     expect(v('tokbench_output_tokens_total')).toBe(10);
     expect(v('tokbench_target_qps')).toBe(12.5);
@@ -54,5 +54,19 @@ describe('renderLiveMetrics', () => {
     const { cumulative, count } = bucketCounts([h], [0.0001, 0.001, 0.002, 1]);
     expect(cumulative).toEqual([1, 2, 3, 4]);
     expect(count).toBe(5);
+  });
+});
+
+describe('examples/grafana/tokbench-dashboard.json', () => {
+  it('plots only series the live endpoint serves', async () => {
+    const { readFileSync } = await import('node:fs');
+    const { join } = await import('node:path');
+    const dashboard = readFileSync(join(import.meta.dirname, '../../../examples/grafana/tokbench-dashboard.json'), 'utf8');
+    const used = new Set(dashboard.match(/tokbench_[a-z_]+/g));
+    expect(used.size).toBeGreaterThan(8);
+    const exposition = parsePrometheusText(renderLiveMetrics(new MetricsCollector(1), INFO));
+    // a labelled counter with no sample yet (no failure) is still declared
+    const served = new Set([...exposition.samples.map((s) => s.name), ...exposition.types.keys()]);
+    for (const name of used) expect(served.has(name), name).toBe(true);
   });
 });
