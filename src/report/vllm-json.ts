@@ -47,6 +47,8 @@ export function renderVllmJson(result: ResultJson, records: readonly RequestReco
     model_id: result.endpoints[0]?.model ?? null,
     tokenizer_id: tokenizerOf(sc.benchmark),
     num_prompts: sc.samples,
+    // --tag key=value, where vLLM puts --metadata key=value (the keys after it win, as in vLLM)
+    ...result.tags,
     request_rate: sc.pattern === 'poisson' && sc.targetQps !== null ? sc.targetQps : 'inf',
     burstiness: sc.burstiness,
     max_concurrency: sc.maxConcurrency,
