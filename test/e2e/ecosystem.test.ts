@@ -70,6 +70,20 @@ describe('MLPerf parquet datasets', () => {
     expect(result.scenario.origins['request.promptFormat']).toBe('default');
   });
 
+  it("scores GPT-OSS-120B accuracy by its parquet's dataset and ground_truth columns", async () => {
+    const dir = tempDir();
+    writeParquet(join(dir, 'acc_eval_ref.parquet'), [
+      { name: 'dataset', kind: 'string', data: ['aime25', 'gpqa_diamond', 'aime25'] },
+      { name: 'ground_truth', kind: 'string', data: ['4', 'A', '17'] },
+      { name: 'input_tokens', kind: 'list<int32>', data: [[200006, 17360, 200008], [200006, 1428], [200006, 99, 100]] },
+    ]);
+    const run = await spawnCli(['run', 'gpt-oss-120b/offline', '--dataset', 'acc_eval_ref.parquet', '--mode', 'accuracy', '--out', 'out', '-q'], { cwd: dir });
+    expect(run.code, run.stderr).toBe(0);
+    const result = JSON.parse(readFileSync(join(dir, 'out', 'result.json'), 'utf8')) as ResultJson;
+    expect(result.accuracy!.scored).toBe(3);
+    expect(result.accuracy!.perDataset!.map((d) => [d.dataset, d.total])).toEqual([['aime25', 2], ['gpqa_diamond', 1]]);
+  });
+
   it('refuses a pandas pickle with exit 2, the conversion hint, and no request sent', async () => {
     const before = server.requests.length;
     const run = await spawnCli(['run', 'llama2-70b/offline', '--endpoint', server.url, '--dataset', 'open_orca.pkl']);

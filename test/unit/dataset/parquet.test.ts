@@ -141,3 +141,18 @@ describe('parseColumnOverrides', () => {
     expect(problems[0]!.hint).toMatch(/did you mean "ids"/);
   });
 });
+
+describe('the parquet reader is loaded only when a parquet file is used', () => {
+  it('no module imports hyparquet or parquet.ts statically, except parquet.ts itself', async () => {
+    const { readdirSync, readFileSync } = await import('node:fs');
+    const src = join(import.meta.dirname, '../../../src');
+    const files = readdirSync(src, { recursive: true, encoding: 'utf8' }).filter((f) => f.endsWith('.ts'));
+    const offenders = files.filter((f) => {
+      if (f.endsWith('parquet.ts')) return false;
+      const text = readFileSync(join(src, f), 'utf8');
+      return /^import[^;]*from '(hyparquet|[^']*\/parquet\.js)'/m.test(text);
+    });
+    expect(offenders).toEqual([]);
+    expect(readFileSync(join(src, 'dataset/library.ts'), 'utf8')).toContain("await import('./parquet.js')");
+  });
+});
