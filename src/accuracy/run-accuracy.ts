@@ -98,7 +98,7 @@ export class AccuracyRecorder {
         hint: 'give --dataset FILE.jsonl whose lines carry the expected answer as "reference" (or "output", "answer", "ground_truth")',
       });
     }
-    const datasets = library.samples.map((_, i) => tags?.dataset[i] ?? null);
+    const datasets = library.samples.map((s, i) => s.dataset ?? tags?.dataset[i] ?? null);
     scenario.run.samples = library.samples.length;
     scenario.run.equalIssue = false;
     scenario.origins['run.samples'] = 'default';

@@ -21,11 +21,12 @@ import { renderReportFiles } from '../report/html-files.js';
 import { RequestSampler } from '../telemetry/request-sample.js';
 import type { ResultJson } from '../metrics/types.js';
 import { TOKBENCH_VERSION } from '../version.js';
+import { renderVllmJson } from '../report/vllm-json.js';
 import { writeFileAtomic } from './run.js';
 
 interface ReportOptions {
   from?: string;
-  format: 'text' | 'md' | 'json' | 'junit' | 'html';
+  format: 'text' | 'md' | 'json' | 'junit' | 'html' | 'vllm-json';
   /** --format html: write here instead of stdout */
   output?: string;
   out?: string;
@@ -37,7 +38,7 @@ export function reportCommand(io: CliIo, setExitCode: (code: number) => void): C
     .description('Render a saved result.json, or rebuild one from requests.jsonl (--from)')
     .argument('[results...]', 'a result.json (with --format html: several overlay, and a find-peak result plots its curve)')
     .option('--from <requests.jsonl>', 'rebuild the summary from per-request records (run.json must be beside them)')
-    .addOption(new Option('--format <format>', 'output format').choices(['text', 'md', 'json', 'junit', 'html']).default('text'))
+    .addOption(new Option('--format <format>', 'output format').choices(['text', 'md', 'json', 'junit', 'html', 'vllm-json']).default('text'))
     .option('--out <file>', 'also write the rebuilt result.json here (with --from)')
     .option('-o, --output <file>', 'with --format html: write the page to this file (default: stdout)')
     .option('--no-color', 'no colours')
@@ -54,7 +55,10 @@ export async function runReport(resultArgs: string | string[] | undefined, o: Re
   }
   const resultArg = args[0];
   let result: ResultJson;
+  // [ecosystem] vllm-json needs the per-request records beside the result
+  let recordsPath: string | null = null;
   if (o.from !== undefined) {
+    recordsPath = resolvePath(io.cwd, o.from);
     result = await rebuildFromRecords(resolvePath(io.cwd, o.from), io);
     if (o.out) writeFileAtomic(resolvePath(io.cwd, o.out), JSON.stringify(result, null, 2) + '\n');
   } else if (resultArg !== undefined) {
@@ -66,6 +70,7 @@ export async function runReport(resultArgs: string | string[] | undefined, o: Re
       throw new ConfigError({ where: resultArg, message: `cannot read (${(err as NodeJS.ErrnoException).code ?? String(err)})`, hint: 'give the result.json of a run (in its --out directory)' });
     }
     result = parseResultJson(text, resultArg);
+    recordsPath = join(dirname(path), 'requests.jsonl');
   } else {
     throw new ConfigError({ where: 'tokbench report', message: 'nothing to report', hint: 'give a result.json, or --from out/requests.jsonl' });
   }
@@ -82,6 +87,14 @@ export async function runReport(resultArgs: string | string[] | undefined, o: Re
       break;
     case 'html':
       return renderReportFiles([], o.output, io, result);
+    case 'vllm-json': {
+      if (recordsPath === null || !existsSync(recordsPath)) {
+        throw new ConfigError({ where: recordsPath ?? 'tokbench report', message: 'no requests.jsonl beside the result', hint: 'vllm-json lists every request: give the result.json inside its --out directory, or --from out/requests.jsonl' });
+      }
+      const { records } = await readRecords(recordsPath);
+      io.stdout.write(JSON.stringify(renderVllmJson(result, records)) + '\n');
+      break;
+    }
     default:
       io.stdout.write(renderTerminal(result, { color, width: 100 }));
   }

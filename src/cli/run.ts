@@ -48,6 +48,7 @@ import { AccuracyRecorder, describeAccuracy } from '../accuracy/run-accuracy.js'
 import { applyScaleOutFlags, clientInfo, runClock, workersFor } from './scale-out.js';
 import { localUsOfEpoch, workerRunner } from '../runner/workers.js';
 import { addScaleOutFigures } from '../metrics/scale-out.js';
+import { parseEcosystemFlags, startLiveMetrics, writeVllmJson, type LiveMetricsServer } from './ecosystem.js'; // [ecosystem]
 
 export type { RunCliOptions } from '../scenario/settings.js';
 
@@ -131,6 +132,7 @@ export async function executeRun(scenarioArg: string | undefined, o: RunCliOptio
   const flags = scenarioFlags(o, problems);
   const shard = parseShard(o.shard, o.shardCount, io.env, problems);
   const observe = parseObserveFlags(o, problems);
+  const ecosystem = parseEcosystemFlags(o, problems); // [ecosystem] --format vllm-json, --metrics-listen
   let startAtWallMs: number | null = null;
   if (o.startAt !== undefined) {
     const t = /^\d+(\.\d+)?$/.test(o.startAt) ? Number(o.startAt) * 1000 : Date.parse(o.startAt);
@@ -183,6 +185,7 @@ export async function executeRun(scenarioArg: string | undefined, o: RunCliOptio
       inputTokens: scenario.dataset.inputTokens,
       outputTokens: scenario.dataset.outputTokens,
       seed: scenario.seeds.qsl,
+      ...(scenario.dataset.columns ? { columns: scenario.dataset.columns } : {}), // [ecosystem]
     });
     adaptLibraryToApi(library, scenario, tokenizer);
     // Accuracy mode: every sample once, responses kept and scored (src/accuracy/run-accuracy.ts).
@@ -236,6 +239,18 @@ export async function executeRun(scenarioArg: string | undefined, o: RunCliOptio
     if (workers > 1) log(`${workers} worker threads`);
 
     const collector = new MetricsCollector(endpoints.length);
+    // [ecosystem] live figures for Prometheus, read from the collector at scrape time
+    let liveMetrics: LiveMetricsServer | null = null;
+    if (ecosystem.metricsListen !== null) {
+      liveMetrics = await startLiveMetrics(ecosystem.metricsListen, collector, {
+        benchmark: scenario.benchmark,
+        scenario: scenario.scenario,
+        mlperfRound: scenario.mlperfRound ?? null,
+        simulated: sim !== null,
+        targetQps: scenario.load.targetQps,
+      });
+      log(`live metrics at ${liveMetrics.url}`);
+    }
     const interrupt = new AbortController();
     const hardStop = new AbortController();
     let signals = 0;
@@ -317,6 +332,7 @@ export async function executeRun(scenarioArg: string | undefined, o: RunCliOptio
       unsubscribe();
       writer.close();
       await sut.close();
+      await liveMetrics?.close(); // [ecosystem]
     }
     const finishedAt = new Date();
 
@@ -356,6 +372,7 @@ export async function executeRun(scenarioArg: string | undefined, o: RunCliOptio
     const resultText = JSON.stringify(result, null, 2) + '\n';
     writeFileAtomic(join(outDir, 'result.json'), resultText);
     writeMlperfLogs(outDir, { result, scenario, sizing: schedule.sizing, collector });
+    if (ecosystem.vllmJson) log(`vLLM-shaped result in ${await writeVllmJson(outDir, result, writeFileAtomic)}`); // [ecosystem]
     if (o.junit) await writeReportFile(o.junit, renderJunit(result), io);
     const markdown = o.markdown || io.env.GITHUB_STEP_SUMMARY ? renderMarkdown(result) : null;
     if (markdown !== null && o.markdown) await writeReportFile(o.markdown, markdown, io);

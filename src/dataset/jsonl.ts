@@ -176,7 +176,7 @@ function pickAlias(record: Record<string, unknown>, keys: readonly string[], fai
   return present.length === 0 ? undefined : record[present[0]!];
 }
 
-function checkIds(value: unknown, key: string, tokenizer: Tokenizer): string | null {
+export function checkIds(value: unknown, key: string, tokenizer: Tokenizer): string | null {
   if (!Array.isArray(value)) return `${key} must be an array of token ids, got ${preview(value)}`;
   if (value.length === 0) return `${key} is empty; a prompt needs at least one token`;
   const vocab = VOCAB_SIZE[tokenizer.name];

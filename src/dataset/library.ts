@@ -6,9 +6,10 @@ import { loadShareGpt } from './sharegpt.js';
 import { makeSyntheticLibrary } from './synthetic.js';
 import { loadTokenizer } from './tokenizers.js';
 import type { LengthDistribution, SampleLibrary, TokenizerName } from './types.js';
+import type { ColumnOverrides } from './columns.js';
 
 export interface SampleLibrarySpec {
-  source: 'synthetic' | 'jsonl' | 'sharegpt';
+  source: 'synthetic' | 'jsonl' | 'sharegpt' | 'parquet';
   /** the dataset file (jsonl, sharegpt); ignored for synthetic */
   path: string | null;
   /** synthetic: samples generated; sharegpt: samples kept at most; jsonl: ignored (every line is a sample) */
@@ -22,6 +23,8 @@ export interface SampleLibrarySpec {
   seed: string;
   /** rendering of chat samples for counting (harmony reasoning effort, date) */
   chat?: ChatRenderOptions;
+  /** parquet: which column plays which role (--dataset-column); unset roles use MLPerf's names */
+  columns?: ColumnOverrides;
 }
 
 export async function loadSampleLibrary(spec: SampleLibrarySpec): Promise<SampleLibrary> {
@@ -39,6 +42,11 @@ export async function loadSampleLibrary(spec: SampleLibrarySpec): Promise<Sample
       return loadJsonl(requirePath(spec), tokenizer, spec.chat ? { chat: spec.chat } : {});
     case 'sharegpt':
       return loadShareGpt(requirePath(spec), tokenizer, { maxSamples: spec.size, seed: spec.seed });
+    case 'parquet': {
+      // loaded on demand: the parquet reader is not worth its import time for other sources
+      const { loadParquet } = await import('./parquet.js');
+      return loadParquet(requirePath(spec), tokenizer, spec.columns ? { columns: spec.columns } : {});
+    }
   }
 }
 

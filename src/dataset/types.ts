@@ -22,6 +22,8 @@ export interface Sample {
   outputTokens: number | null;
   /** reference answer, for accuracy mode */
   reference: string | null;
+  /** which sub-dataset the sample is from (GPT-OSS: aime25, gpqa_diamond, livecodebench_v6), lower case; picks the accuracy scorer */
+  dataset?: string;
 }
 
 export interface SampleLibrary {

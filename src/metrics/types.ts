@@ -163,6 +163,8 @@ export interface ResultJson {
     /** the requests asked for a stream (`stream: true`); absent in older files: true */
     stream?: boolean;
     constraints: { ttftP99Ms: number | null; tpotP99Ms: number | null };
+    /** the MLPerf round whose seeds and constraints were the defaults (--mlperf-round); absent in results of older versions */
+    mlperfRound?: string;
     seeds: { qsl: string; sampleIndex: string; schedule: string };
     origins: Record<string, string>;
   };

@@ -74,6 +74,7 @@ export function buildResultJson(input: ResultJsonInput): ResultJson {
       maxTokens: s.request.maxTokens,
       stream: s.request.stream,
       constraints: { ttftP99Ms: s.constraints.ttftP99Ms, tpotP99Ms: s.constraints.tpotP99Ms },
+      ...(s.mlperfRound === undefined ? {} : { mlperfRound: s.mlperfRound }),
       seeds: { ...s.seeds },
       origins: { ...s.origins },
     },

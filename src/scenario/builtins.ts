@@ -12,6 +12,27 @@ export const MLPERF_V60_SEEDS = {
   schedule: '3936089224930324775',
 } as const;
 
+/** MLPerf v6.1 seeds (mlperf.conf @ b0662794, as LoadGen 6.0.17 ships it; reference/mlperf.md §3.2). */
+export const MLPERF_V61_SEEDS = {
+  qsl: '2085463073848966840',
+  sampleIndex: '2747215439041700203',
+  schedule: '16159082839903944936',
+} as const;
+
+export type MlperfRound = '6.0' | '6.1';
+export const MLPERF_ROUNDS: readonly MlperfRound[] = ['6.0', '6.1'];
+
+/**
+ * What a round changes. v6.1 changed only the seeds: LoadGen 6.0.17's mlperf.conf
+ * keeps v6.0's TTFT/TPOT limits, durations and sample counts for Llama 2 70B and
+ * GPT-OSS-120B, so the profiles below serve both rounds. A round that changes
+ * constraints adds them here.
+ */
+export const ROUND_SEEDS: Record<MlperfRound, { qsl: string; sampleIndex: string; schedule: string }> = {
+  '6.0': MLPERF_V60_SEEDS,
+  '6.1': MLPERF_V61_SEEDS,
+};
+
 export interface BenchmarkProfile {
   benchmark: Exclude<BenchmarkName, 'custom'>;
   scenario: ScenarioKind;

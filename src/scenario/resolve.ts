@@ -9,6 +9,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { resolve as resolvePath, extname } from 'node:path';
 import YAML from 'yaml';
+import { datasetKindOf, pickleProblem } from '../dataset/columns.js';
 import { ConfigError, didYouMean, type Problem } from '../errors.js';
 import { BUILTIN_NAMES, BUILTIN_PROFILES, type BenchmarkProfile } from './builtins.js';
 import type { BenchmarkName, ResolvedScenario, ScenarioKind } from './types.js';
@@ -150,6 +151,7 @@ function validate(m: Merged): Problem[] {
   if (v['dataset.source'] !== 'synthetic' && v['dataset.path'] === null) {
     problems.push({ where: where('dataset.path'), message: `dataset.source "${v['dataset.source']}" needs a path`, hint: 'give --dataset FILE.jsonl or FILE.json' });
   }
+  if (v['dataset.path'] && datasetKindOf(v['dataset.path']) === 'pickle') problems.push(pickleProblem(v['dataset.path'], where('dataset.path')));
   if (v['request.promptFormat'] === 'ids' && v['request.api'] === 'chat') {
     problems.push({ where: where('request.promptFormat'), message: 'token-id prompts are only accepted by /v1/completions', hint: 'use --api completions, or --prompt-format text' });
   }

@@ -13,6 +13,7 @@ import { describeQuantityError, parseQuantity, quantityHelp, type Dimension } fr
 import type { EndpointSpec } from './types.js';
 import { parseEndpointList, parseEndpointArg } from './endpoint-arg.js';
 import { parseEndpointUrl } from '../sut/endpoint-url.js';
+import { COLUMN_ROLES, parseColumnOverrides, type ColumnOverrides, type ColumnRole } from '../dataset/columns.js';
 
 export type Read<T> = { ok: true; value: T } | { ok: false; problems: Problem[] };
 
@@ -204,6 +205,20 @@ export function headers(): ValueType<Record<string, string>> {
       Object.entries(v)
         .filter(([k, val]) => /[\r\n]/.test(k) || /[\r\n]/.test(val) || !HEADER_NAME.test(k))
         .map(([k]) => ({ where: `${where} ${JSON.stringify(k)}`, message: 'invalid header name or value (CR/LF or illegal characters)', hint: 'header names are tokens like X-Tenant; values are one line' })),
+  };
+}
+
+/** Parquet column roles: `role=name` flags (src/dataset/columns.ts), or a mapping in a file. */
+export function columns(): ValueType<ColumnOverrides> {
+  return {
+    doc: 'role=column',
+    fromText: (t) => {
+      const problems: Problem[] = [];
+      const out = parseColumnOverrides(Array.isArray(t) ? t : [t], problems);
+      return problems.length ? { ok: false, problems } : ok(out);
+    },
+    fromFile: (v, where) => zodRead(z.partialRecord(z.enum(COLUMN_ROLES as [ColumnRole, ...ColumnRole[]]), z.string()), v, where),
+    validate: () => [],
   };
 }
 

@@ -12,17 +12,18 @@
  */
 import type { ConfValue, LoadgenConfSettings } from './user-conf.js';
 import type { BenchmarkProfile } from './builtins.js';
-import { MLPERF_V60_SEEDS } from './builtins.js';
+import { MLPERF_ROUNDS, ROUND_SEEDS, type MlperfRound } from './builtins.js';
+import { datasetKindOf } from '../dataset/columns.js';
 import type { ResolvedScenario } from './types.js';
 import { DEFAULT_LENGTHS } from '../dataset/defaults.js';
 import {
-  bool, choice, count, duration, endpoints, headers, lengths, plainNumber, rate, record, seed, stringList, text,
+  bool, choice, columns, count, duration, endpoints, headers, lengths, plainNumber, rate, record, seed, stringList, text,
   type ValueType,
 } from './setting-types.js';
 
 type Groups = 'load' | 'run' | 'dataset' | 'request' | 'constraints' | 'seeds';
 /** A leaf of ResolvedScenario (and of the scenario file): `load.targetQps`, `thresholds`… */
-export type SettingPath = { [G in Groups]: `${G}.${keyof ResolvedScenario[G] & string}` }[Groups] | 'benchmark' | 'scenario' | 'thresholds' | 'endpoints';
+export type SettingPath = { [G in Groups]: `${G}.${keyof ResolvedScenario[G] & string}` }[Groups] | 'benchmark' | 'scenario' | 'mlperfRound' | 'thresholds' | 'endpoints';
 export type SettingValue<P extends SettingPath> = P extends `${infer G extends Groups}.${infer K}`
   ? K extends keyof ResolvedScenario[G] ? ResolvedScenario[G][K] : never
   : P extends keyof ResolvedScenario ? ResolvedScenario[P] : never;
@@ -77,6 +78,11 @@ export interface SettingDecl<T = unknown> extends Partial<OptionSpelling> {
 
 const positive = (v: ConfValue<number> | undefined) => (v && v.value > 0 ? v : undefined);
 const isGptOss = (s: SettingsLayer) => s.benchmark === 'gpt-oss-120b';
+/** The round's seeds are the defaults; a seed a file, conf or flag gave still wins. */
+// an unknown round is reported by its own check; the seeds then stay v6.0's
+const roundSeeds = (s: SettingsLayer) => ROUND_SEEDS[(s.mlperfRound ?? '6.0') as MlperfRound] ?? ROUND_SEEDS['6.0'];
+/** --dataset FILE: the extension says the source; a pickle is refused in resolve.ts with the conversion. */
+const sourceOf = (f: string | null) => (f === null ? 'sharegpt' : ({ jsonl: 'jsonl', parquet: 'parquet', sharegpt: 'sharegpt', pickle: 'sharegpt' } as const)[datasetKindOf(f)]);
 
 /** The order is the order of `tokbench run --help` and of the docs table. */
 export const RUN_SETTINGS = [
@@ -107,18 +113,20 @@ export const RUN_SETTINGS = [
   { key: 'retries', path: 'run.retries', flag: '--retries', arg: '<n>', type: count({ min: 0 }), default: 0, help: 'retry connect errors, 429 and 5xx up to n times (reported; default 0)' },
   { key: 'mode', path: 'run.mode', flag: '--mode', arg: '<mode>', type: choice(['performance', 'accuracy']), default: 'performance', conf: { key: 'mode', read: (c) => c.mode }, help: 'performance | accuracy' },
   // ── dataset ──
-  { path: 'dataset.source', type: choice(['synthetic', 'jsonl', 'sharegpt']), default: 'synthetic', doc: 'synthetic | jsonl | sharegpt' },
-  { path: 'dataset.path', type: text(), default: null, doc: 'the dataset file (for jsonl and sharegpt)' },
-  { key: 'dataset', flag: '--dataset', arg: '<file>', type: text(), toLayer: (f: string | null) => ({ 'dataset.path': f, 'dataset.source': f !== null && /\.jsonl$/i.test(f) ? 'jsonl' : 'sharegpt' }), help: 'JSONL (prompt | input_ids | messages per line) or ShareGPT JSON (sets dataset.path and dataset.source)' },
+  { path: 'dataset.source', type: choice(['synthetic', 'jsonl', 'sharegpt', 'parquet']), default: 'synthetic', doc: 'synthetic | jsonl | sharegpt | parquet' },
+  { path: 'dataset.path', type: text(), default: null, doc: 'the dataset file (for jsonl, sharegpt and parquet)' },
+  { key: 'dataset', flag: '--dataset', arg: '<file>', type: text(), toLayer: (f: string | null) => ({ 'dataset.path': f, 'dataset.source': sourceOf(f) }), help: 'JSONL (prompt | input_ids | messages per line), ShareGPT JSON or MLPerf parquet (sets dataset.path and dataset.source)' },
+  { key: 'datasetColumns', path: 'dataset.columns', flag: '--dataset-column', arg: '<role=name>', repeatable: true, merge: 'assign', type: columns(), default: {}, help: "parquet: the column for a role (prompt, ids, reference, outputTokens, dataset); default MLPerf's names (repeatable)" },
   { key: 'datasetSize', path: 'dataset.size', flag: '--dataset-size', arg: '<n>', type: count({ min: 1 }), default: 1000, profile: 'performanceSampleCount', conf: { key: 'performance_sample_count_override', read: (c) => c.performanceSampleCount }, help: 'number of distinct synthetic samples' },
   { key: 'inputTokens', path: 'dataset.inputTokens', flag: '--input-tokens', arg: '<spec>', type: lengths(), default: (s: SettingsLayer) => DEFAULT_LENGTHS[isGptOss(s) ? 'gpt-oss-120b' : 'llama2-70b'].input, defaultDoc: "the benchmark's (docs/datasets.md)", help: 'synthetic input lengths: 128 | uniform:100-900 | normal:mean=..,stddev=.. | lognormal:... | empirical:...' },
   { key: 'outputTokens', path: 'dataset.outputTokens', flag: '--output-tokens', arg: '<spec>', type: lengths(), default: (s: SettingsLayer) => DEFAULT_LENGTHS[isGptOss(s) ? 'gpt-oss-120b' : 'llama2-70b'].output, defaultDoc: "the benchmark's (docs/datasets.md)", help: 'synthetic output lengths (same forms as --input-tokens)' },
   { key: 'tokenizer', path: 'dataset.tokenizer', flag: '--tokenizer', arg: '<name>', type: choice(['llama2', 'o200k_harmony']), default: (s: SettingsLayer) => (isGptOss(s) ? 'o200k_harmony' : 'llama2'), defaultDoc: "the benchmark's", profile: 'tokenizer', help: 'llama2 | o200k_harmony' },
   // ── seeds ──
+  { key: 'mlperfRound', path: 'mlperfRound', flag: '--mlperf-round', arg: '<round>', type: choice(MLPERF_ROUNDS), default: '6.0', help: 'MLPerf round whose seeds and constraints to use: 6.0 (default) | 6.1' },
   { key: 'seed', flag: '--seed', arg: '<n>', type: seed(), toLayer: (v: string) => ({ 'seeds.qsl': v, 'seeds.sampleIndex': v, 'seeds.schedule': v }), help: 'one seed for sample choice, order and schedule (default: MLPerf v6.0 seeds)' },
-  { path: 'seeds.qsl', type: seed(), default: MLPERF_V60_SEEDS.qsl, conf: { key: 'qsl_rng_seed', read: (c) => c.seeds.qsl }, doc: 'LoadGen qsl_rng_seed (sample choice)' },
-  { path: 'seeds.sampleIndex', type: seed(), default: MLPERF_V60_SEEDS.sampleIndex, conf: { key: 'sample_index_rng_seed', read: (c) => c.seeds.sampleIndex }, doc: 'LoadGen sample_index_rng_seed (order)' },
-  { path: 'seeds.schedule', type: seed(), default: MLPERF_V60_SEEDS.schedule, conf: { key: 'schedule_rng_seed', read: (c) => c.seeds.schedule }, doc: 'LoadGen schedule_rng_seed (arrivals)' },
+  { path: 'seeds.qsl', type: seed(), default: (s: SettingsLayer) => roundSeeds(s).qsl, defaultDoc: "the MLPerf round's", conf: { key: 'qsl_rng_seed', read: (c) => c.seeds.qsl }, doc: 'LoadGen qsl_rng_seed (sample choice)' },
+  { path: 'seeds.sampleIndex', type: seed(), default: (s: SettingsLayer) => roundSeeds(s).sampleIndex, defaultDoc: "the MLPerf round's", conf: { key: 'sample_index_rng_seed', read: (c) => c.seeds.sampleIndex }, doc: 'LoadGen sample_index_rng_seed (order)' },
+  { path: 'seeds.schedule', type: seed(), default: (s: SettingsLayer) => roundSeeds(s).schedule, defaultDoc: "the MLPerf round's", conf: { key: 'schedule_rng_seed', read: (c) => c.seeds.schedule }, doc: 'LoadGen schedule_rng_seed (arrivals)' },
   // ── request body ──
   { key: 'maxTokens', path: 'request.maxTokens', flag: '--max-tokens', arg: '<n>', type: count({ min: 1 }), default: 1024, profile: 'maxTokens', help: 'max output tokens when a sample does not say' },
   { key: 'ignoreEos', path: 'request.ignoreEos', flag: '--ignore-eos', negation: 'let the model stop at EOS', type: bool(), default: (s: SettingsLayer) => s['dataset.source'] === 'synthetic', defaultDoc: 'true for synthetic data', help: 'ask the server to ignore EOS (exact output lengths)' },
@@ -126,7 +134,7 @@ export const RUN_SETTINGS = [
   { path: 'request.topP', type: plainNumber({ min: 0, gt: true, max: 1, nullable: true }), default: null, profile: 'topP', doc: 'nucleus sampling top_p' },
   { path: 'request.topK', type: count({ nullable: true }), default: null, profile: 'topK', doc: 'top_k' },
   { key: 'stream', path: 'request.stream', flag: '--no-stream', type: bool(), default: true, help: 'non-streaming requests (no TTFT/ITL)' },
-  { key: 'promptFormat', path: 'request.promptFormat', flag: '--prompt-format', arg: '<fmt>', type: choice(['text', 'ids']), default: 'text', help: 'text | ids (token ids to /v1/completions, as MLPerf sends)' },
+  { key: 'promptFormat', path: 'request.promptFormat', flag: '--prompt-format', arg: '<fmt>', type: choice(['text', 'ids']), default: (s: SettingsLayer) => (s['dataset.source'] === 'parquet' && s['request.api'] !== 'chat' ? 'ids' : 'text'), defaultDoc: 'text; ids for a parquet dataset to /v1/completions', help: 'text | ids (token ids to /v1/completions, as MLPerf sends)' },
   { key: 'continuousUsage', path: 'request.continuousUsage', flag: '--no-continuous-usage', type: bool(), default: true, help: 'do not ask for per-chunk usage (stream_options.continuous_usage_stats)' },
   { key: 'headers', path: 'request.headers', flag: '--header', arg: '<h>', repeatable: true, merge: 'assign', type: headers(), default: {}, help: 'extra HTTP header "Name: value" (repeatable)' },
   { key: 'reasoningEffort', path: 'request.reasoningEffort', flag: '--reasoning-effort', arg: '<level>', type: choice(['low', 'medium', 'high'], { nullable: true }), default: null, profile: 'reasoningEffort', help: 'GPT-OSS reasoning effort: low | medium | high' },
@@ -142,6 +150,8 @@ export const RUN_SETTINGS = [
   { flag: '--markdown', arg: '<file>', help: 'write a Markdown summary (also appended to $GITHUB_STEP_SUMMARY when set)' },
   { flag: '--report', arg: '<format>', help: 'also write a report into --out: html (report.html, self-contained, opens offline)' },
   { flag: '--html', arg: '<file>', help: 'write the HTML report to this file' },
+  { flag: '--format', arg: '<format>', help: 'also write another result format into --out: vllm-json (vllm_result.json, as `vllm bench serve --save-result --save-detailed`)' },
+  { flag: '--metrics-listen', arg: '<host:port>', help: 'serve live figures in Prometheus text format at http://HOST:PORT/metrics during the run' },
   { flag: '--scrape', arg: '<url>', repeatable: true, help: 'Prometheus /metrics to poll during the run, e.g. http://host:8000/metrics (vLLM), http://host:9400/metrics (DCGM) (repeatable)' },
   { flag: '--scrape-interval', arg: '<time>', help: "how often to scrape (default 1s; 0 turns scraping off, including the simulator's)" },
   { flag: '--scrape-all', help: 'keep every scraped metric, not only the known server and GPU set' },

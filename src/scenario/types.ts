@@ -5,6 +5,8 @@
  */
 import type { LengthDistribution, TokenizerName } from '../dataset/types.js';
 import type { ApiKind } from '../sut/types.js';
+import type { ColumnOverrides } from '../dataset/columns.js';
+import type { MlperfRound } from './builtins.js';
 
 export type BenchmarkName = 'llama2-70b' | 'gpt-oss-120b' | 'custom';
 /** MLPerf scenario. Interactive is Server with tighter constraints, as LoadGen treats it. */
@@ -61,13 +63,15 @@ export interface ResolvedScenario {
     retries: number;
   };
   dataset: {
-    source: 'synthetic' | 'jsonl' | 'sharegpt';
+    source: 'synthetic' | 'jsonl' | 'sharegpt' | 'parquet';
     path: string | null;
     /** synthetic: number of distinct samples (LoadGen performance_sample_count) */
     size: number;
     tokenizer: TokenizerName;
     inputTokens: LengthDistribution;
     outputTokens: LengthDistribution;
+    /** [ecosystem] parquet: role → column (--dataset-column); roles left out use MLPerf's column names */
+    columns?: ColumnOverrides;
   };
   request: {
     api: ApiKind;
@@ -92,6 +96,8 @@ export interface ResolvedScenario {
     ttftP99Ms: number | null;
     tpotP99Ms: number | null;
   };
+  /** [ecosystem] the MLPerf round whose seeds (and constraints) the defaults are (--mlperf-round); absent in run.json of older versions */
+  mlperfRound?: MlperfRound;
   /** LoadGen seeds: unsigned 64-bit, kept as decimal strings */
   seeds: { qsl: string; sampleIndex: string; schedule: string };
   thresholds: string[];
