@@ -140,7 +140,7 @@ export async function executeRun(scenarioArg: string | undefined, o: RunCliOptio
     else startAtWallMs = t;
   }
   const warn = (p: Problem) => io.stderr.write(`tokbench: warning: ${p.where}: ${p.message}${p.hint ? ` (${p.hint})` : ''}\n`);
-  const loadgenConfs = readLoadgenConfFiles(o, io.cwd, warn);
+  const loadgenConfs = readLoadgenConfFiles(o, io.cwd, warn, problems);
   // the flags' problems go in with the scenario's, so every one is reported at once
   const scenario = resolveScenario({ ...(scenarioArg === undefined ? {} : { scenario: scenarioArg }), flags, env: io.env, cwd: io.cwd, ...(loadgenConfs ? { loadgenConfs } : {}), problems, onWarning: warn });
   // Parse thresholds now: a bad --assert must fail before any load is sent.

@@ -50,15 +50,20 @@ export interface ParsedConfInput {
   onWarning: (p: Problem) => void;
 }
 
-/** Read the conf files named by the flags (paths relative to cwd); null when none was given. */
+/**
+ * Read the conf files named by the flags (paths relative to cwd); null when none
+ * was given. Unreadable files are thrown, or added to `collected` when given (so
+ * they are reported with the other problems).
+ */
 export function readLoadgenConfFiles(
   flags: { userConf?: readonly string[]; mlperfConf?: string },
   cwd: string,
   onWarning?: (p: Problem) => void,
+  collected?: Problem[],
 ): LoadgenConfInput | null {
   const user = flags.userConf ?? [];
   if (user.length === 0 && flags.mlperfConf === undefined) return null;
-  const problems: Problem[] = [];
+  const problems: Problem[] = collected ?? [];
   const read = (path: string, flag: string): ConfFileText | null => {
     try {
       return { path, text: readFileSync(resolvePath(cwd, path), 'utf8') };
@@ -74,7 +79,7 @@ export function readLoadgenConfFiles(
   };
   const mlperfConf = flags.mlperfConf === undefined ? null : read(flags.mlperfConf, '--mlperf-conf');
   const userConfs = user.map((p) => read(p, '--user-conf')).filter((f): f is ConfFileText => f !== null);
-  if (problems.length > 0) throw new ConfigError(problems);
+  if (collected === undefined && problems.length > 0) throw new ConfigError(problems);
   return { ...(mlperfConf ? { mlperfConf } : {}), userConfs, ...(onWarning ? { onWarning } : {}) };
 }
 

@@ -10,7 +10,7 @@ import { didYouMean, type Problem } from '../errors.js';
 import { SCENARIO_SETTINGS, type SettingDecl, type SettingPath } from './settings.js';
 import { emptyLayer, type Layer } from './layers.js';
 
-export const SCHEMA_VERSION = 1;
+export const SCENARIO_SCHEMA_VERSION = 1;
 
 /** Fields of a file that are not settings. */
 const STRUCTURE = ['schemaVersion', 'extends'] as const;
@@ -44,8 +44,8 @@ export function scenarioFileLayer(raw: Record<string, unknown>, where: string): 
   const layer = emptyLayer('file');
   const problems: Problem[] = [];
   const out: ScenarioFileRead = { layer, problems };
-  const version = raw.schemaVersion ?? SCHEMA_VERSION;
-  if (version !== SCHEMA_VERSION) problems.push({ where: `${where}: schemaVersion`, message: `unsupported version ${JSON.stringify(version)}`, hint: `use schemaVersion: ${SCHEMA_VERSION} (or leave it out)` });
+  const version = raw.schemaVersion ?? SCENARIO_SCHEMA_VERSION;
+  if (version !== SCENARIO_SCHEMA_VERSION) problems.push({ where: `${where}: schemaVersion`, message: `unsupported version ${JSON.stringify(version)}`, hint: `use schemaVersion: ${SCENARIO_SCHEMA_VERSION} (or leave it out)` });
   if (raw.extends !== undefined) {
     if (typeof raw.extends === 'string') out.extends = raw.extends;
     else problems.push({ where: `${where}: extends`, message: 'expected a built-in scenario name', hint: 'e.g. extends: llama2-70b/server' });

@@ -203,14 +203,3 @@ export const SCENARIO_SETTINGS: readonly (SettingDecl & { path: SettingPath })[]
 
 export const SETTING_BY_PATH: ReadonlyMap<SettingPath, SettingDecl & { path: SettingPath }> = new Map(SCENARIO_SETTINGS.map((s) => [s.path, s]));
 export const SETTING_BY_KEY: ReadonlyMap<string, SettingDecl> = new Map(SETTINGS.filter((s) => s.key !== undefined).map((s) => [s.key!, s]));
-
-/** The flags that can set a path, directly or as a shortcut, for error messages. */
-export function flagsForPath(path: SettingPath): string[] {
-  const out: string[] = [];
-  for (const s of SETTINGS) {
-    if (s.flag === undefined || s.key === undefined) continue;
-    if (s.path === path) out.push(s.flag);
-    else if (s.toLayer !== undefined && path in s.toLayer(null)) out.push(s.flag);
-  }
-  return out;
-}

@@ -34,7 +34,7 @@ interface Scale {
   pow10: number;
 }
 
-export const DURATION_UNITS: Readonly<Record<string, Scale>> = {
+const DURATION_UNITS: Readonly<Record<string, Scale>> = {
   us: { factor: 1n, pow10: -3 },
   'µs': { factor: 1n, pow10: -3 }, // U+00B5 micro sign
   'μs': { factor: 1n, pow10: -3 }, // U+03BC Greek mu, which some keyboards produce
@@ -44,7 +44,7 @@ export const DURATION_UNITS: Readonly<Record<string, Scale>> = {
   min: { factor: 6n, pow10: 4 },
   h: { factor: 36n, pow10: 5 },
 };
-export const COUNT_SUFFIXES: Readonly<Record<string, Scale>> = {
+const COUNT_SUFFIXES: Readonly<Record<string, Scale>> = {
   k: { factor: 1n, pow10: 3 },
   K: { factor: 1n, pow10: 3 },
   M: { factor: 1n, pow10: 6 },

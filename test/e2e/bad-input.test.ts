@@ -180,6 +180,12 @@ describe('flags', () => {
     expect(r.stderr).toContain('--idle-timeout');
   });
 
+  it('a missing --user-conf is reported with the other problems', async () => {
+    const r = await run(['run', 'llama2-70b/server', '--endpoint', fake.url, '--user-conf', 'nope.conf', '--target-qps', 'fast', ...QUICK]);
+    expectRejected(r, '--user-conf nope.conf: no such file');
+    expect(r.stderr).toContain('--target-qps: expected a rate, got "fast"');
+  });
+
   it('TOKBENCH_ENDPOINT: errors are blamed on the variable', async () => {
     const r = await run(['run', 'llama2-70b/offline', ...QUICK], { env: { TOKBENCH_ENDPOINT: '127.0.0.1:9,model=m' } });
     expectRejected(r, 'TOKBENCH_ENDPOINT: "127.0.0.1:9" has no scheme');

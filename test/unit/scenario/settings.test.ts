@@ -54,6 +54,17 @@ describe('the declaration', () => {
     }
   });
 
+  it('declares every leaf of ResolvedScenario, each with a default', () => {
+    const s = resolveScenario({ scenario: 'llama2-70b/server', flags: {}, env: {}, cwd: process.cwd() }) as unknown as Record<string, unknown>;
+    const leaves = Object.entries(s)
+      .filter(([k]) => k !== 'name' && k !== 'origins')
+      .flatMap(([k, v]) => (typeof v === 'object' && v !== null && !Array.isArray(v) ? Object.keys(v).map((leaf) => `${k}.${leaf}`) : [k]));
+    const declared = SETTINGS.filter((d) => d.path !== undefined);
+    expect(leaves.sort()).toEqual(declared.map((d) => d.path!).sort());
+    for (const d of declared) expect(d.default, d.path).not.toBeUndefined();
+    expect(Object.keys(s.origins as object).sort()).toEqual(leaves.sort());
+  });
+
   it('docs/scenarios.md holds the table rendered from it', () => {
     const page = readFileSync(DOCS, 'utf8');
     if (process.env.UPDATE_DOCS) writeFileSync(DOCS, withSettingsTable(page));
