@@ -29,6 +29,7 @@ import { renderHtmlReport } from '../report/html.js';
 import { RecordWriter } from '../records/jsonl.js';
 import { MetricsCollector } from '../metrics/collector.js';
 import { assembleResult } from '../metrics/assemble.js';
+import { parseConfidence } from './confidence.js';
 import { endpointSelectorProblems, parseThresholds } from '../metrics/thresholds.js';
 import { writeReportFile } from './check.js';
 import { renderTerminal } from '../report/terminal.js';
@@ -109,6 +110,8 @@ export interface RunCliOptions {
   system?: string;
   userConf?: string[];
   mlperfConf?: string;
+  /** repro (issue 16): confidence of summary.intervals */
+  confidence?: string;
 }
 
 const collect = (value: string, previous: string[] = []) => [...previous, value];
@@ -177,6 +180,7 @@ export function runCommand(io: CliIo, setExitCode: (code: number) => void): Comm
     .option('--endpoints-file <file>', 'endpoints to spread the load over: YAML/JSON list of {url, model, labels}, or one URL[,key=value] per line')
     .option('--baseline <result.json>', 'single-node result: report scaling efficiency = throughput / (endpoints x baseline)')
     .option('--system <file>', 'MLPerf-style system description JSON, recorded under `system` in result.json')
+    .option('--confidence <level>', 'confidence of the intervals on every headline figure (default 95%)')
     .option('--user-conf <file>', 'LoadGen user.conf: model.scenario.key = value lines, looked up as LoadGen does (repeatable; later files win)', collect)
     .option('--mlperf-conf <file>', 'LoadGen mlperf.conf (default: the built-in v6.0 values)')
     .action(async (scenarioArg: string | undefined, options: RunCliOptions) => {
@@ -287,6 +291,7 @@ export async function executeRun(scenarioArg: string | undefined, o: RunCliOptio
     if (!Number.isFinite(t)) problems.push({ where: '--start-at', message: `not a time: ${JSON.stringify(o.startAt)}`, hint: 'ISO 8601 (2026-11-28T12:00:00Z) or epoch seconds' });
     else startAtWallMs = t;
   }
+  const confidence = parseConfidence(o.confidence, '--confidence', problems);
   if (problems.length > 0) throw new ConfigError(problems);
 
   const loadgenConfs = readLoadgenConfFiles(o, io.cwd, (p) => io.stderr.write(`tokbench: warning: ${p.where}: ${p.message}${p.hint ? ` (${p.hint})` : ''}\n`));
@@ -477,6 +482,7 @@ export async function executeRun(scenarioArg: string | undefined, o: RunCliOptio
       interrupted: outcome.interrupted,
       simulated: sim !== null,
       tags,
+      ...(confidence === undefined ? {} : { confidence }),
     });
     addScaleOutFigures(result, {
       collector,
