@@ -142,17 +142,29 @@ export interface PercentileInterval {
   /** ms; null when the run has too few values to bound it (see minCount) */
   low: number | null;
   high: number | null;
-  /** values the percentile is of */
+  /** values the percentile is of (for ITL: the requests they came from, the independent draws) */
   count: number;
-  /** the fewest values that give both bounds at this confidence */
+  /** the fewest values (ITL: requests) that give both bounds at this confidence */
   minCount: number;
 }
 
-/** The interval of the p-quantile of a µs histogram, in ms. */
-export function percentileInterval(h: Histogram, p: number, c: number): PercentileInterval {
+/**
+ * The interval of the p-quantile of a µs histogram, in ms. `independent`
+ * is how many independent draws the values come from when fewer than their
+ * count (per-token ITL: the requests, since a request's gaps move together):
+ * the ranks are found for that many draws and scaled to the histogram's count,
+ * which widens the interval by the clustering instead of pretending each
+ * value is a draw of its own.
+ */
+export function percentileInterval(h: Histogram, p: number, c: number, independent?: number): PercentileInterval {
   const n = h.totalCount;
+  const draws = independent === undefined ? n : Math.min(n, Math.max(0, Math.floor(independent)));
   const minCount = minCountForPercentile(p, c);
-  const { low, high } = orderStatisticRanks(n, p, c);
+  const r = orderStatisticRanks(draws, p, c);
+  const scale = (rank: number | null, up: boolean) =>
+    rank === null || draws === n ? rank : Math.min(n, Math.max(1, up ? Math.ceil((rank * n) / draws) : Math.floor(((rank - 1) * n) / draws) + 1));
+  const low = scale(r.low, false);
+  const high = scale(r.high, true);
   const ranks: { rank: number; lower: boolean }[] = [];
   if (low !== null) ranks.push({ rank: low, lower: true });
   if (high !== null) ranks.push({ rank: high, lower: false });
@@ -162,7 +174,7 @@ export function percentileInterval(h: Histogram, p: number, c: number): Percenti
   return {
     low: lowUs === null ? null : lowUs / 1000,
     high: highUs === null ? null : highUs / 1000,
-    count: n,
+    count: draws,
     minCount,
   };
 }

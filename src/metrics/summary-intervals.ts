@@ -63,10 +63,21 @@ export function latencyIntervals(h: HistogramSet, confidence: number): SummaryIn
   const out = {} as SummaryIntervals['latency'];
   for (const [series, key] of INTERVAL_SERIES) {
     const row = {} as Record<IntervalPercentile, PercentileIntervalJson>;
-    for (const [name, p] of INTERVAL_PERCENTILES) row[name] = percentileInterval(h[key], p, confidence);
+    const draws = independentDraws(h, key);
+    for (const [name, p] of INTERVAL_PERCENTILES) row[name] = percentileInterval(h[key], p, confidence, draws);
     out[series] = row;
   }
   return out;
+}
+
+/**
+ * Per-token ITL values cluster by request (one slow request gives many slow
+ * gaps), so their independent draws are the requests with a TPOT (those with
+ * 2+ tokens, a superset of those giving ITL); every other series has one value
+ * per request.
+ */
+export function independentDraws(h: HistogramSet, key: keyof HistogramSet): number | undefined {
+  return key === 'itlUs' ? h.tpotUs.totalCount : undefined;
 }
 
 function rateInterval(value: number, perSecond: Float64Array | null, confidence: number): RateInterval {

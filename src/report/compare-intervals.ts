@@ -71,10 +71,13 @@ export function changeInterval(
     return rateChange({ ...ia, value: ia.value / scales[0] }, { ...ib, value: ib.value / scales[1] }, confidence, labels);
   }
   const [series, stat] = ref.def.name.split('.') as [string, string];
-  const ha = histogramOf(a, HISTOGRAM_OF[series]!);
-  const hb = histogramOf(b, HISTOGRAM_OF[series]!);
+  const key = HISTOGRAM_OF[series]!;
+  const ha = histogramOf(a, key);
+  const hb = histogramOf(b, key);
   if (ha === null || hb === null) return null;
-  return percentileChange(ha, hb, PERCENTILE_OF[stat]!, confidence, labels);
+  // ITL values cluster by request: its independent draws are the requests (summary-intervals.ts)
+  const draws = (r: ResultJson) => (key === 'itlUs' ? (histogramOf(r, 'tpotUs')?.totalCount ?? 0) : undefined);
+  return percentileChange(ha, hb, PERCENTILE_OF[stat]!, confidence, labels, [draws(a), draws(b)]);
 }
 
 function rateChange(a: RateInterval, b: RateInterval, confidence: number, labels: [string, string]): ChangeInterval {
@@ -96,10 +99,17 @@ function rateChange(a: RateInterval, b: RateInterval, confidence: number, labels
   return { method: 'batchMeans', lowPct: (Math.exp(log - hw) - 1) * 100, highPct: (Math.exp(log + hw) - 1) * 100 };
 }
 
-function percentileChange(ha: Histogram, hb: Histogram, p: number, confidence: number, labels: [string, string]): ChangeInterval {
+function percentileChange(
+  ha: Histogram,
+  hb: Histogram,
+  p: number,
+  confidence: number,
+  labels: [string, string],
+  draws: [number | undefined, number | undefined],
+): ChangeInterval {
   const each = Math.sqrt(confidence);
-  const ia = percentileInterval(ha, p, each);
-  const ib = percentileInterval(hb, p, each);
+  const ia = percentileInterval(ha, p, each, draws[0]);
+  const ib = percentileInterval(hb, p, each, draws[1]);
   if (ia.low === null || ia.high === null || ib.low === null || ib.high === null) {
     const fewest = Math.min(...[ia, ib].filter((x) => x.low === null || x.high === null).map((x) => x.count));
     const lacking = [ia, ib].map((x, i) => (x.low === null || x.high === null ? `${labels[i]} has ${x.count}` : null)).filter((x) => x !== null);
