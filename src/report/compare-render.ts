@@ -129,11 +129,11 @@ export function reproduceStatement(r: Reproduction): string {
   const per = r.perAccelerator ? ', rates per accelerator' : '';
   if (r.largest === null) return `${who}${per}: no metric has a value on every run`;
   const l = r.largest;
-  const ci = l.lowPct === null || l.highPct === null ? '' : ` (${confText(r.confidence)} CI ${pct(l.lowPct, false)} … ${pct(l.highPct, false)})`;
+  const ci = l.lowPct === null || l.highPct === null ? ' (no interval: not enough data)' : ` (${confText(r.confidence)} CI ${pct(l.lowPct, false)} … ${pct(l.highPct, false)})`;
   const verdict = r.passed
     ? r.rows.every((x) => x.status === 'reproduces')
       ? `reproduce within ${r.tolerancePct}%`
-      : `not shown to differ beyond ${r.tolerancePct}% (some metrics within noise or short of data)`
+      : `are not shown to differ beyond ${r.tolerancePct}% (some metrics within noise or short of data)`
     : `do NOT reproduce within ${r.tolerancePct}%`;
   return `${who}${per}: largest difference ${pct(l.pct, false)}${ci} in ${l.metric}, between ${l.between[0]} and ${l.between[1]}; they ${verdict}`;
 }
