@@ -226,15 +226,20 @@ const P99_ROWS: readonly [keyof SummaryIntervals['latency'], string][] = [
 /** One line: the p99 of each series with its order-statistic interval, or how many requests it needs. */
 function renderP99Intervals(iv: SummaryIntervals, c: ChalkInstance): string {
   const parts: string[] = [];
+  const short: string[] = [];
+  let need = 0;
+  let have = Infinity;
   for (const [key, label] of P99_ROWS) {
     const p = iv.latency[key]?.p99;
     if (p === undefined || p.count === 0) continue;
-    parts.push(
-      p.low !== null && p.high !== null
-        ? `${label} ${formatDurationRange(p.low, p.high)}`
-        : `${label} ${c.dim(`needs ≥ ${formatCount(p.minCount)} values (has ${formatCount(p.count)})`)}`,
-    );
+    if (p.low !== null && p.high !== null) parts.push(`${label} ${formatDurationRange(p.low, p.high)}`);
+    else {
+      short.push(label);
+      need = Math.max(need, p.minCount);
+      have = Math.min(have, p.count);
+    }
   }
+  if (short.length > 0) parts.push(c.dim(`${short.join(', ')}: needs ≥ ${formatCount(need)} requests (has ${formatCount(have)})`));
   if (parts.length === 0) return '';
   return `  ${padEnd(`p99 ${formatPlain(iv.confidence * 100)}% CI`, LAT_LABEL_WIDTH)}${parts.join(c.dim(' · '))}`;
 }
