@@ -16,7 +16,7 @@
  */
 import { decode, type Histogram, type HistogramKey } from '../metrics/histogram.js';
 import { percentileInterval, studentTQuantile, welchDof } from '../metrics/intervals.js';
-import type { MetricRef } from '../metrics/thresholds.js';
+import { readSingleValue, type MetricRef } from '../metrics/thresholds.js';
 import type { RateInterval, ResultJson, SummaryIntervals } from '../metrics/types.js';
 
 export type IntervalMethod = 'batchMeans' | 'orderStatistics';
@@ -66,9 +66,12 @@ export function changeInterval(
     const ia = a.summary.intervals[field];
     const ib = b.summary.intervals[field];
     if (ia === null || ib === null || ia === undefined || ib === undefined) return null;
+    // the figures as read (the headline), with the relative errors of their intervals
+    const va = readSingleValue(ref, a);
+    const vb = readSingleValue(ref, b);
     // a rate of 0 has no relative error: compared by its point values
-    if (!(ia.value > 0 && ib.value > 0)) return null;
-    return rateChange({ ...ia, value: ia.value / scales[0] }, { ...ib, value: ib.value / scales[1] }, confidence, labels);
+    if (va === null || vb === null || !(va > 0 && vb > 0)) return null;
+    return rateChange({ ...ia, value: va / scales[0] }, { ...ib, value: vb / scales[1] }, confidence, labels);
   }
   const [series, stat] = ref.def.name.split('.') as [string, string];
   const key = HISTOGRAM_OF[series]!;
