@@ -1,13 +1,15 @@
 /**
  * `tokbench compare BASE.json NEW.json`: flag regressions against a baseline
- * beyond a tolerance (exit 1). `tokbench compare --reproduce A.json B.json ...`:
+ * beyond a tolerance (exit 1) only when the confidence interval of the change
+ * lies wholly beyond it. `tokbench compare --reproduce A.json B.json ...`:
  * check several runs of one setup agree within a tolerance (exit 1 if not).
  * Exit 2 on bad flags or unreadable files. The command never sets
  * process.exitCode; `runCompare` returns the code (see cli/check.ts).
  */
 import { Command } from 'commander';
 import { basename, dirname } from 'node:path';
-import { ConfigError, ExitCode } from '../errors.js';
+import { ConfigError, ExitCode, type Problem } from '../errors.js';
+import { parseConfidence } from './confidence.js';
 import {
   compareResults,
   renderComparison,
@@ -28,6 +30,10 @@ export interface CompareArgs {
   reproduce?: boolean;
   /** `4%` or `4` (both percent); default DEFAULT_TOLERANCE_PCT */
   tolerance?: string;
+  /** --reproduce: how close the runs must be (`4%`); --tolerance is accepted for it too */
+  within?: string;
+  /** of the change intervals: `95%` (default), `0.99` */
+  confidence?: string;
   /** metric references, comma-separated or repeated; each may carry its own tolerance: `ttft.p99:10%` */
   metrics?: string[];
   json?: boolean;
@@ -37,7 +43,14 @@ export interface CompareArgs {
 
 export async function runCompare(args: CompareArgs, io: CliIo): Promise<number> {
   try {
-    const tolerancePct = args.tolerance === undefined ? DEFAULT_TOLERANCE_PCT : parseTolerance(args.tolerance);
+    if (args.within !== undefined && args.reproduce !== true) {
+      throw new ConfigError({ where: '--within', message: 'applies to --reproduce only', hint: 'for a baseline comparison use --tolerance' }, 'usage');
+    }
+    const toleranceText = args.within ?? args.tolerance;
+    const tolerancePct = toleranceText === undefined ? DEFAULT_TOLERANCE_PCT : parseTolerance(toleranceText, args.within !== undefined ? '--within' : '--tolerance');
+    const problems: Problem[] = [];
+    const confidence = parseConfidence(args.confidence, '--confidence', problems);
+    if (problems.length > 0) throw new ConfigError(problems, 'usage');
     const metrics = args.metrics === undefined || args.metrics.length === 0 ? undefined : args.metrics.flatMap(splitMetricList);
     const color = colorEnabled(io, args.color);
 
@@ -46,7 +59,11 @@ export async function runCompare(args: CompareArgs, io: CliIo): Promise<number> 
         throw new ConfigError({ where: '--reproduce', message: `needs at least 2 results (got ${args.results.length})`, hint: 'tokbench compare --reproduce run1/result.json run2/result.json run3/result.json' }, 'usage');
       }
       const loaded = await readAll(args.results, io);
-      const r = reproduce(loaded.map((l) => l.result), tolerancePct, { ...(metrics === undefined ? {} : { metrics }), labels: labelsFor(loaded.map((l) => l.path)) });
+      const r = reproduce(loaded.map((l) => l.result), tolerancePct, {
+        ...(metrics === undefined ? {} : { metrics }),
+        ...(confidence === undefined ? {} : { confidence }),
+        labels: labelsFor(loaded.map((l) => l.path)),
+      });
       if (args.markdown !== undefined) await writeReportFile(args.markdown, renderReproduceMarkdown(r), io);
       io.stdout.write(args.json === true ? `${JSON.stringify(r, null, 2)}\n` : renderReproduce(r, { color }));
       return r.passed ? ExitCode.ok : ExitCode.assertionFailed;
@@ -63,6 +80,7 @@ export async function runCompare(args: CompareArgs, io: CliIo): Promise<number> 
     const c = compareResults(base!.result, next!.result, {
       tolerancePct,
       ...(metrics === undefined ? {} : { metrics }),
+      ...(confidence === undefined ? {} : { confidence }),
       baseLabel: baseLabel!,
       nextLabel: nextLabel!,
     });
@@ -85,10 +103,10 @@ async function readAll(files: readonly string[], io: CliIo) {
 }
 
 /** `4%`, `4` and `0.5%` are percentages. */
-export function parseTolerance(text: string): number {
+export function parseTolerance(text: string, where = '--tolerance'): number {
   const m = /^\s*(\d+(?:\.\d+)?|\.\d+)\s*%?\s*$/.exec(text);
   if (m === null) {
-    throw new ConfigError({ where: '--tolerance', message: `'${text}' is not a percentage`, hint: 'for example --tolerance 4% (a bare number is also read as percent)' }, 'usage');
+    throw new ConfigError({ where, message: `'${text}' is not a percentage`, hint: `for example ${where} 4% (a bare number is also read as percent)` }, 'usage');
   }
   return Number(m[1]);
 }
@@ -126,7 +144,9 @@ export function compareCommand(io: CliIo, setExitCode: (code: number) => void): 
     .argument('<results...>', 'BASE.json NEW.json, or with --reproduce two or more results (files or --out directories)')
     .option('--tolerance <pct>', `allowed change in the worse direction, e.g. 4% (default ${DEFAULT_TOLERANCE_PCT}%)`)
     .option('--metrics <list>', 'metrics to compare, comma-separated, each optionally with its own tolerance: output_tokens_per_sec,ttft.p99:10%', collect, [])
-    .option('--reproduce', 'check the spread of several runs of one setup (max deviation from the mean)')
+    .option('--reproduce', 'check several runs (of one setup, or one benchmark on several --system descriptions) reproduce each other')
+    .option('--within <pct>', 'with --reproduce: the largest difference allowed between runs, e.g. 4% (default: --tolerance, else 5%)')
+    .option('--confidence <level>', 'confidence of the change intervals, e.g. 95% (default) or 99%')
     .option('--markdown <file>', 'also write the table as Markdown (appended when it is $GITHUB_STEP_SUMMARY)')
     .option('--json', 'print the comparison as JSON')
     .option('--no-color', 'no colour')

@@ -20,6 +20,7 @@ import { writeMlperfLogs } from '../report/mlperf-files.js';
 import { mergeShards, type ShardInput } from '../metrics/merge.js';
 import { parseThresholds } from '../metrics/thresholds.js';
 import { readBaselineFile } from './endpoints-file.js';
+import { parseConfidence } from './confidence.js';
 import { writeFileAtomic } from './run.js';
 import { TOKBENCH_VERSION } from '../version.js';
 
@@ -30,6 +31,7 @@ interface MergeCliOptions {
   json?: boolean;
   quiet?: boolean;
   color?: boolean;
+  confidence?: string;
 }
 
 const collect = (value: string, previous: string[] = []) => [...previous, value];
@@ -42,6 +44,7 @@ export function mergeCommand(io: CliIo, setExitCode: (code: number) => void): Co
     .option('--assert <expr>', 'threshold on the merged result (repeatable); exit 1 if one fails', collect)
     .option('--baseline <result.json>', 'single-node result: report scaling efficiency against it')
     .option('--json', 'print the merged result.json to stdout instead of the summary table')
+    .option('--confidence <level>', 'confidence of the intervals, e.g. 95% (default: the shards\' own)')
     .option('-q, --quiet', 'no notes on stderr')
     .option('--no-color', 'no colours')
     .action(async (args: string[], o: MergeCliOptions) => {
@@ -157,6 +160,7 @@ export async function executeMerge(args: readonly string[], o: MergeCliOptions, 
   }
   const shards: ShardInput[] = [];
   const problems: Problem[] = [];
+  const confidence = parseConfidence(o.confidence, '--confidence', problems);
   for (const dir of dirs) {
     const shown = dir.startsWith(io.cwd + '/') ? dir.slice(io.cwd.length + 1) : dir;
     try {
@@ -168,7 +172,7 @@ export async function executeMerge(args: readonly string[], o: MergeCliOptions, 
   }
   if (problems.length > 0) throw new ConfigError(problems, 'cannot read the shards');
 
-  const merged = mergeShards(shards, { asserts, baseline, tokbenchVersion: TOKBENCH_VERSION, warn });
+  const merged = mergeShards(shards, { asserts, baseline, tokbenchVersion: TOKBENCH_VERSION, warn, ...(confidence === undefined ? {} : { confidence }) });
   mkdirSync(outDir, { recursive: true });
   const text = JSON.stringify(merged.result, null, 2) + '\n';
   writeRecordsFile(join(outDir, 'requests.jsonl'), merged.records);

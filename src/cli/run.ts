@@ -31,6 +31,7 @@ import { renderHtmlReport } from '../report/html.js';
 import { RecordWriter } from '../records/jsonl.js';
 import { MetricsCollector } from '../metrics/collector.js';
 import { assembleResult } from '../metrics/assemble.js';
+import { parseConfidence } from './confidence.js';
 import { endpointSelectorProblems, parseThresholds } from '../metrics/thresholds.js';
 import { writeReportFile } from './check.js';
 import { renderTerminal } from '../report/terminal.js';
@@ -140,6 +141,7 @@ export async function executeRun(scenarioArg: string | undefined, o: RunCliOptio
     else startAtWallMs = t;
   }
   const warn = (p: Problem) => io.stderr.write(`tokbench: warning: ${p.where}: ${p.message}${p.hint ? ` (${p.hint})` : ''}\n`);
+  const confidence = parseConfidence(o.confidence, '--confidence', problems);
   const loadgenConfs = readLoadgenConfFiles(o, io.cwd, warn, problems);
   // the flags' problems go in with the scenario's, so every one is reported at once
   const scenario = resolveScenario({ ...(scenarioArg === undefined ? {} : { scenario: scenarioArg }), flags, env: io.env, cwd: io.cwd, ...(loadgenConfs ? { loadgenConfs } : {}), problems, onWarning: warn });
@@ -351,6 +353,7 @@ export async function executeRun(scenarioArg: string | undefined, o: RunCliOptio
       interrupted: outcome.interrupted,
       simulated: sim !== null,
       tags,
+      ...(confidence === undefined ? {} : { confidence }),
     });
     addScaleOutFigures(result, {
       collector,

@@ -27,11 +27,16 @@ export interface AssembleInput {
   interrupted: boolean;
   simulated: boolean;
   tags: Record<string, string>;
+  /** confidence of summary.intervals (run --confidence); default 0.95 */
+  confidence?: number;
 }
 
 export function assembleResult(input: AssembleInput): ResultJson {
   const { collector, scenario } = input;
-  const summarized = summarize(collector, scenario, { endpoints: input.endpoints });
+  const summarized = summarize(collector, scenario, {
+    endpoints: input.endpoints,
+    ...(input.confidence === undefined ? {} : { confidence: input.confidence }),
+  });
   const validity = judgeValidity({
     collector,
     scenario,

@@ -159,6 +159,9 @@ export interface CompletedColumns {
   tpotNs: Float64Array;
   e2eUs: Float64Array;
   outputTokens: Float64Array;
+  inputTokens: Float64Array;
+  /** completion time, µs from t = 0 (what the steady-state batch means count by) */
+  completedUs: Float64Array;
 }
 
 /** Per-second time series, all of the same length (seconds from t = 0 to the last event). */
@@ -186,6 +189,8 @@ export class MetricsCollector {
   private readonly colTpotNs = new Column();
   private readonly colE2eUs = new Column();
   private readonly colOutputTokens = new Column();
+  private readonly colInputTokens = new Column();
+  private readonly colCompletedUs = new Column();
 
   private readonly secIssued = new PerSecond();
   private readonly secCompleted = new PerSecond();
@@ -273,6 +278,8 @@ export class MetricsCollector {
     this.colTpotNs.push(tpotNs);
     this.colE2eUs.push(e2eUs);
     this.colOutputTokens.push(n);
+    this.colInputTokens.push(rec.inputTokens);
+    this.colCompletedUs.push(rec.completedUs);
 
     const gaps = rec.chunkGapsUs;
     if (gaps === undefined || gaps.length === 0) return;
@@ -368,6 +375,8 @@ export class MetricsCollector {
       tpotNs: this.colTpotNs.view(),
       e2eUs: this.colE2eUs.view(),
       outputTokens: this.colOutputTokens.view(),
+      inputTokens: this.colInputTokens.view(),
+      completedUs: this.colCompletedUs.view(),
     };
   }
 

@@ -32,7 +32,9 @@ import { buildResultJson, decodeHistograms } from '../report/result-json.js';
 import { MetricsCollector } from './collector.js';
 import { createHistogramSet, HISTOGRAM_KEYS, type HistogramSet } from './histogram.js';
 import { judgeValidity } from './judge.js';
-import { summarize, summaryFromHistograms, type EndpointIdentity } from './summary.js';
+import { goodRequestRows, summarize, summaryFromHistograms, type EndpointIdentity } from './summary.js';
+import { DEFAULT_CONFIDENCE } from './intervals.js';
+import { summaryIntervals } from './summary-intervals.js';
 import { evaluateThresholds } from './thresholds.js';
 import { addScaleOutFigures } from './scale-out.js';
 import type { MergedShard, ResultJson, Summary } from './types.js';
@@ -51,6 +53,8 @@ export interface MergeOptions {
   asserts?: readonly string[];
   baseline?: { result: ResultJson; file: string } | null;
   tokbenchVersion: string;
+  /** confidence of summary.intervals; default: the shards' own, else 0.95 */
+  confidence?: number;
   /** notes for the user (a shard without a clock, tags that disagree) */
   warn?: (message: string) => void;
 }
@@ -280,7 +284,8 @@ export function mergeShards(input: readonly ShardInput[], opts: MergeOptions): M
     for (const s of shards) for (const [k, v] of Object.entries(f(s.result.summary) ?? {})) out[k] = (out[k] ?? 0) + (v ?? 0);
     return out;
   };
-  const summarized = summarize(collector, scenario, { endpoints: union });
+  const confidence = opts.confidence ?? ref.result.summary.intervals?.confidence ?? DEFAULT_CONFIDENCE;
+  const summarized = summarize(collector, scenario, { endpoints: union, confidence });
   const goodputs = shards.map((s) => s.result.summary.goodputCompleted);
   const core = summaryFromHistograms(histograms, {
     issued: sum((x) => x.issued),
@@ -298,7 +303,16 @@ export function mergeShards(input: readonly ShardInput[], opts: MergeOptions): M
     tokenCountSources: addMaps((x) => x.tokenCountSources),
     chunkTokenSources: addMaps((x) => x.chunkTokenSources),
   });
-  const summary: Summary = { ...core, steadyState: summarized.summary.steadyState };
+  // Intervals from the merged inputs: the union's per-request columns and the added histograms.
+  const intervals = summaryIntervals({
+    histograms,
+    columns: collector.completedColumns(),
+    good: goodRequestRows(collector, scenario.constraints),
+    steadyState: summarized.summary.steadyState,
+    headline: core,
+    confidence,
+  });
+  const summary: Summary = { ...core, steadyState: summarized.summary.steadyState, intervals };
 
   const validity = judgeValidity({
     collector,

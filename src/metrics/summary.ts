@@ -17,6 +17,8 @@
 import type { MetricsCollector } from './collector.js';
 import { latencySet, type HistogramSet } from './histogram.js';
 import { steadyState, timeSeries } from './time-series.js';
+import { DEFAULT_CONFIDENCE } from './intervals.js';
+import { summaryIntervals } from './summary-intervals.js';
 import type { EndpointSummary, Summary, SummaryCore, TimeBucket } from './types.js';
 import type { ChunkTokenSource, TokenCountSource } from '../records/record.js';
 import type { LoadPattern, ResolvedScenario } from '../scenario/types.js';
@@ -102,6 +104,8 @@ export interface SummarizeOptions {
   endpoints?: readonly EndpointIdentity[];
   /** Override scenario.constraints for goodput (e.g. `report --ttft-slo`); same units and null meaning. */
   constraints?: ResolvedScenario['constraints'];
+  /** confidence of summary.intervals (run --confidence); default 0.95 */
+  confidence?: number;
 }
 
 export interface SummarizeResult {
@@ -122,7 +126,8 @@ export function summarize(
   const endUs = window === 'lastCompletion' ? tl.lastCompletedUs : tl.lastIssuedCompletedUs;
   const durationMs = endUs > 0 ? endUs / 1000 : 0;
   const constraints = opts.constraints ?? scenario.constraints;
-  const good = goodputCounts(collector, constraints);
+  const goodRows = goodRequestRows(collector, constraints);
+  const good = goodputCounts(collector, constraints, goodRows);
 
   const histograms = collector.histograms();
   const series = timeSeries(collector);
@@ -132,7 +137,16 @@ export function summarize(
     throughputWindow: window,
     goodputCompleted: good === null ? null : good.total,
   });
-  const summary: Summary = { ...core, steadyState: steadyState(series) };
+  const steady = steadyState(series);
+  const intervals = summaryIntervals({
+    histograms,
+    columns: collector.completedColumns(),
+    good: goodRows,
+    steadyState: steady,
+    headline: core,
+    confidence: opts.confidence ?? DEFAULT_CONFIDENCE,
+  });
+  const summary: Summary = { ...core, steadyState: steady, intervals };
 
   const identities = opts.endpoints ?? defaultIdentities(scenario);
   const count = Math.max(collector.endpointCount, identities.length);
@@ -168,28 +182,38 @@ function defaultIdentities(scenario: ResolvedScenario): EndpointIdentity[] {
 export function goodputCounts(
   collector: MetricsCollector,
   constraints: ResolvedScenario['constraints'],
+  rows: Uint8Array | null = goodRequestRows(collector, constraints),
 ): { total: number; byEndpoint: number[] } | null {
+  if (rows === null) return null;
+  const endpoints = collector.completedColumns().endpoint;
+  const byEndpoint = new Array<number>(collector.endpointCount).fill(0);
+  let total = 0;
+  for (let i = 0; i < rows.length; i++) {
+    if (rows[i] !== 1) continue;
+    total++;
+    const ep = endpoints[i]!;
+    byEndpoint[ep] = (byEndpoint[ep] ?? 0) + 1;
+  }
+  return { total, byEndpoint };
+}
+
+/** Per completed request (collector row order): 1 when it meets every set SLO (goodputCounts' rule); null when none is set. */
+export function goodRequestRows(collector: MetricsCollector, constraints: ResolvedScenario['constraints']): Uint8Array | null {
   const { ttftP99Ms, tpotP99Ms } = constraints;
   if (ttftP99Ms === null && tpotP99Ms === null) return null;
   const cols = collector.completedColumns();
   const ttftLimitUs = ttftP99Ms === null ? -1 : ttftP99Ms * 1000;
   const tpotLimitNs = tpotP99Ms === null ? -1 : tpotP99Ms * 1e6;
-  const byEndpoint = new Array<number>(collector.endpointCount).fill(0);
-  let total = 0;
-  for (let i = 0; i < cols.e2eUs.length; i++) {
+  const rows = new Uint8Array(cols.e2eUs.length);
+  for (let i = 0; i < rows.length; i++) {
     if (ttftLimitUs >= 0) {
       const ttft = cols.ttftUs[i]!;
       if (ttft < 0 || ttft > ttftLimitUs) continue;
     }
-    if (tpotLimitNs >= 0) {
-      const tpot = cols.tpotNs[i]!;
-      if (tpot > tpotLimitNs) continue;
-    }
-    total++;
-    const ep = cols.endpoint[i]!;
-    byEndpoint[ep] = (byEndpoint[ep] ?? 0) + 1;
+    if (tpotLimitNs >= 0 && cols.tpotNs[i]! > tpotLimitNs) continue;
+    rows[i] = 1;
   }
-  return { total, byEndpoint };
+  return rows;
 }
 
 /**

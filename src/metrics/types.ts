@@ -92,10 +92,55 @@ export interface Summary extends SummaryCore {
     outputTokensPerSecond: number;
     requestsPerSecond: number;
   } | null;
+  /** confidence intervals of the headline figures (docs/metrics.md "Confidence intervals"); absent in results of older versions */
+  intervals?: SummaryIntervals;
   /** energy over the throughput window from scraped GPU power (telemetry.energy has how); absent without GPU telemetry */
   energyJoules?: number;
   /** output tokens per joule of GPU energy; absent without GPU telemetry */
   outputTokensPerJoule?: number;
+}
+
+/** A rate's interval by batch means over the steady-state window (docs/metrics.md). */
+export interface RateInterval {
+  /** the headline figure the interval is around */
+  value: number;
+  /** null when the steady state is too short or absent (see minSteadySeconds) */
+  low: number | null;
+  high: number | null;
+  /** ± half-width as a % of value */
+  halfWidthPct: number | null;
+  /** k batches of batchSeconds each (0 when there is no interval) */
+  batches: number;
+  batchSeconds: number;
+  /** standard error of the steady-state rate relative to it (what `compare` combines) */
+  relStdErr: number | null;
+  /** seconds of steady state the run had, and the fewest that give an interval */
+  steadySeconds: number;
+  minSteadySeconds: number;
+}
+
+/** A percentile's distribution-free interval from order statistics, ms. */
+export interface PercentileIntervalJson {
+  /** null on a side the run has too few values to bound (see minCount) */
+  low: number | null;
+  high: number | null;
+  count: number;
+  /** the fewest values giving both bounds at this confidence */
+  minCount: number;
+}
+
+export type IntervalPercentile = 'p50' | 'p90' | 'p95' | 'p97' | 'p99' | 'p999';
+export type IntervalSeries = 'ttftMs' | 'tpotMs' | 'itlMs' | 'e2eMs';
+
+export interface SummaryIntervals {
+  /** e.g. 0.95 (run --confidence) */
+  confidence: number;
+  outputTokensPerSecond: RateInterval;
+  totalTokensPerSecond: RateInterval;
+  requestsPerSecond: RateInterval;
+  /** null when goodput is (no SLO set) */
+  goodputRequestsPerSecond: RateInterval | null;
+  latency: Record<IntervalSeries, Record<IntervalPercentile, PercentileIntervalJson>>;
 }
 
 export interface EndpointSummary extends SummaryCore {

@@ -6,17 +6,17 @@
  * Which way is "worse" comes from the metric catalogue (metrics/thresholds.ts):
  * throughput down, latency and errors up.
  */
-import { Chalk, type ChalkInstance } from 'chalk';
 import { ConfigError } from '../errors.js';
 import type { ResultJson } from '../metrics/types.js';
 import {
-  formatMetricValue,
   parseMetricRef,
   readSingleValue,
   type Direction,
   type MetricDef,
   type MetricRef,
 } from '../metrics/thresholds.js';
+import { DEFAULT_CONFIDENCE } from '../metrics/intervals.js';
+import { changeInterval } from './compare-intervals.js';
 
 /** Compared by default: the headline figures a regression shows up in. */
 export const DEFAULT_COMPARE_METRICS: readonly string[] = [
@@ -52,7 +52,7 @@ export const DEFAULT_REPRODUCE_METRICS: readonly string[] = [
   'e2e.p99',
 ];
 
-export type DeltaStatus = 'regression' | 'improvement' | 'within' | 'info' | 'missing';
+export type DeltaStatus = 'regression' | 'improvement' | 'within' | 'noise' | 'insufficient' | 'info' | 'missing';
 
 export interface MetricDelta {
   /** canonical metric reference, e.g. `ttft.p99`, `endpoint[0].output_tokens_per_sec` */
@@ -71,15 +71,30 @@ export interface MetricDelta {
   /** the change in the worse direction, %: positive is worse, negative better; null for `none` metrics */
   worsePct: number | null;
   /**
-   * regression: worse by more than the tolerance; improvement: better by more;
-   * within: inside the tolerance; info: a metric with no better direction;
-   * missing: no value on one side
+   * With an interval (method other than `point`): regression: the whole
+   * interval of the change is worse than the tolerance; improvement: wholly
+   * better than it; within: wholly inside ±tolerance; noise: it straddles the
+   * tolerance (within noise); insufficient: the runs are too short for an
+   * interval (not enough data, see `needs`). With `point`: the point change
+   * against the tolerance (regression, improvement, within). info: a metric
+   * with no better direction; missing: no value on one side
    */
   status: DeltaStatus;
+  /** how the change's interval was found: batch means, order statistics, or none (`point`: compared by value) */
+  method: 'batchMeans' | 'orderStatistics' | 'point';
+  /** the interval of deltaPct at the comparison's confidence; null with `point` or not enough data */
+  changeLowPct: number | null;
+  changeHighPct: number | null;
+  /** not enough data: what the runs lack */
+  needs: string | null;
+  /** insufficient: how many times longer the runs would need to be; noise: about how much longer to tell the change from the tolerance (null when it cannot be told) */
+  longerFactor: number | null;
 }
 
 export interface Comparison {
   tolerancePct: number;
+  /** of the change intervals, e.g. 0.95 */
+  confidence: number;
   baseLabel: string;
   nextLabel: string;
   deltas: MetricDelta[];
@@ -97,6 +112,8 @@ export interface CompareOptions {
   /** names for the two sides in output (file paths, by the CLI) */
   baseLabel?: string;
   nextLabel?: string;
+  /** of the change intervals; default 0.95 */
+  confidence?: number;
 }
 
 interface MetricSpec {
@@ -135,9 +152,12 @@ export function parseMetricSpecs(entries: readonly string[], where = '--metrics'
 export function compareResults(base: ResultJson, next: ResultJson, opts: CompareOptions): Comparison {
   assertTolerance(opts.tolerancePct);
   const specs = parseMetricSpecs(opts.metrics ?? DEFAULT_COMPARE_METRICS);
-  const deltas = specs.map((s) => delta(s.ref, base, next, s.tolerancePct ?? opts.tolerancePct));
+  const confidence = opts.confidence ?? DEFAULT_CONFIDENCE;
+  const labels: [string, string] = [opts.baseLabel ?? 'base', opts.nextLabel ?? 'new'];
+  const deltas = specs.map((s) => delta(s.ref, base, next, s.tolerancePct ?? opts.tolerancePct, confidence, labels));
   return {
     tolerancePct: opts.tolerancePct,
+    confidence,
     baseLabel: opts.baseLabel ?? 'base',
     nextLabel: opts.nextLabel ?? 'new',
     deltas,
@@ -146,16 +166,19 @@ export function compareResults(base: ResultJson, next: ResultJson, opts: Compare
   };
 }
 
-function assertTolerance(tolerancePct: number): void {
+export function assertTolerance(tolerancePct: number): void {
   if (!Number.isFinite(tolerancePct) || tolerancePct < 0) {
     throw new ConfigError({ where: '--tolerance', message: `must be a non-negative percentage (got ${tolerancePct})`, hint: 'for example --tolerance 4%' });
   }
 }
 
-function delta(ref: MetricRef, base: ResultJson, next: ResultJson, tolerancePct: number): MetricDelta {
+function delta(ref: MetricRef, base: ResultJson, next: ResultJson, tolerancePct: number, confidence: number, labels: [string, string]): MetricDelta {
   const b = readSingleValue(ref, base);
   const n = readSingleValue(ref, next);
-  const common = { metric: ref.text, unit: ref.def.unit, kind: ref.def.kind, direction: ref.def.direction, tolerancePct, base: b, next: n };
+  const common = {
+    metric: ref.text, unit: ref.def.unit, kind: ref.def.kind, direction: ref.def.direction, tolerancePct, base: b, next: n,
+    method: 'point' as MetricDelta['method'], changeLowPct: null, changeHighPct: null, needs: null, longerFactor: null,
+  };
   if (b === null || n === null) {
     return { ...common, deltaAbs: null, deltaPct: null, worsePct: null, status: 'missing' };
   }
@@ -167,8 +190,33 @@ function delta(ref: MetricRef, base: ResultJson, next: ResultJson, tolerancePct:
     return { ...common, deltaAbs, deltaPct, worsePct: null, status: 'info' };
   }
   const worsePct = ref.def.direction === 'higher' ? -deltaPct : deltaPct;
-  const status: DeltaStatus = worsePct > tolerancePct ? 'regression' : worsePct < -tolerancePct ? 'improvement' : 'within';
-  return { ...common, deltaAbs, deltaPct, worsePct: worsePct === 0 ? 0 : worsePct, status };
+  const point = { ...common, deltaAbs, deltaPct, worsePct: worsePct === 0 ? 0 : worsePct };
+  const ci = changeInterval(ref, base, next, confidence, labels);
+  if (ci === null) {
+    const status: DeltaStatus = worsePct > tolerancePct ? 'regression' : worsePct < -tolerancePct ? 'improvement' : 'within';
+    return { ...point, status };
+  }
+  if ('needs' in ci) return { ...point, method: ci.method, status: 'insufficient', needs: ci.needs, longerFactor: ci.factor };
+  const [wl, wh] = ref.def.direction === 'higher' ? [-ci.highPct, -ci.lowPct] : [ci.lowPct, ci.highPct];
+  const verdict = intervalVerdict(wl, wh, tolerancePct);
+  return { ...point, method: ci.method, changeLowPct: ci.lowPct, changeHighPct: ci.highPct, status: verdict.status, longerFactor: verdict.longerFactor };
+}
+
+/**
+ * The verdict on an interval [wl, wh] of the change in the worse direction
+ * (%, positive is worse) against ±tolerance. For one that straddles, the
+ * factor by which runs would need to be longer for the half-width (shrinking
+ * as 1/√length) to clear the nearest crossed boundary.
+ */
+export function intervalVerdict(wl: number, wh: number, tolerancePct: number): { status: DeltaStatus; longerFactor: number | null } {
+  if (wl > tolerancePct) return { status: 'regression', longerFactor: null };
+  if (wh < -tolerancePct) return { status: 'improvement', longerFactor: null };
+  if (wh <= tolerancePct && wl >= -tolerancePct) return { status: 'within', longerFactor: null };
+  const centre = (wl + wh) / 2;
+  const half = (wh - wl) / 2;
+  const boundary = wl <= tolerancePct && tolerancePct <= wh ? tolerancePct : -tolerancePct;
+  const distance = Math.abs(centre - boundary);
+  return { status: 'noise', longerFactor: distance > 0 && Number.isFinite(half) ? (half / distance) ** 2 : null };
 }
 
 // ---------------------------------------------------------------------------
@@ -224,234 +272,15 @@ function show(v: unknown): string {
   return typeof v === 'string' ? v : JSON.stringify(v);
 }
 
-function uniq<T>(xs: readonly T[]): T[] {
+export function uniq<T>(xs: readonly T[]): T[] {
   return [...new Set(xs)].sort();
 }
 
-// ---------------------------------------------------------------------------
-// Reproducibility: several runs of one setup
-
-export interface SpreadRow {
-  metric: string;
-  unit: MetricDef['unit'];
-  kind: MetricDef['kind'];
-  /** one per result, in input order; null where the result has no value */
-  values: (number | null)[];
-  mean: number | null;
-  min: number | null;
-  max: number | null;
-  /** max |value - mean| / |mean| × 100; null when a value is missing */
-  spreadPct: number | null;
-  /** spreadPct <= tolerance; null when it cannot be told (a value missing) */
-  within: boolean | null;
-}
-
-export interface Reproduction {
-  tolerancePct: number;
-  labels: string[];
-  rows: SpreadRow[];
-  warnings: string[];
-  /** every metric with values on all runs is within tolerance */
-  passed: boolean;
-}
-
-/**
- * The spread of each metric over several results of one setup: the largest
- * deviation of any run from the mean, relative to the mean. MLPerf-style
- * reproducibility: every run within tolerance of the others' centre.
- */
-export function reproduce(
-  results: readonly ResultJson[],
-  tolerancePct: number,
-  opts: { metrics?: readonly string[]; labels?: readonly string[] } = {},
-): Reproduction {
-  assertTolerance(tolerancePct);
-  if (results.length < 2) {
-    throw new ConfigError({ where: '--reproduce', message: `needs at least 2 results (got ${results.length})`, hint: 'tokbench compare --reproduce run1/result.json run2/result.json run3/result.json' });
-  }
-  const labels = results.map((_, i) => opts.labels?.[i] ?? `run ${i + 1}`);
-  const specs = parseMetricSpecs(opts.metrics ?? DEFAULT_REPRODUCE_METRICS);
-  const rows = specs.map(({ ref, tolerancePct: own }): SpreadRow => {
-    const values = results.map((r) => readSingleValue(ref, r));
-    const common = { metric: ref.text, unit: ref.def.unit, kind: ref.def.kind, values };
-    const present = values.filter((v): v is number => v !== null);
-    if (present.length === 0 || present.length !== values.length) {
-      return { ...common, mean: null, min: null, max: null, spreadPct: null, within: null };
-    }
-    const mean = present.reduce((s, v) => s + v, 0) / present.length;
-    const maxDev = Math.max(...present.map((v) => Math.abs(v - mean)));
-    const spreadPct = maxDev === 0 ? 0 : mean === 0 ? Infinity : (maxDev / Math.abs(mean)) * 100;
-    return {
-      ...common,
-      mean,
-      min: Math.min(...present),
-      max: Math.max(...present),
-      spreadPct,
-      within: spreadPct <= (own ?? tolerancePct),
-    };
-  });
-  const warnings: string[] = [];
-  for (let i = 1; i < results.length; i++) {
-    warnings.push(...setupDifferences(results[0]!, results[i]!, labels[0]!, labels[i]!));
-  }
-  for (const row of rows) {
-    if (row.within === null && row.values.some((v) => v !== null)) {
-      warnings.push(`${row.metric} has no value on ${row.values.map((v, i) => (v === null ? labels[i] : null)).filter(Boolean).join(', ')}`);
-    }
-  }
-  return { tolerancePct, labels, rows, warnings: uniqInOrder(warnings), passed: rows.every((r) => r.within !== false) };
-}
-
-function uniqInOrder(xs: string[]): string[] {
-  return [...new Set(xs)];
-}
-
-// ---------------------------------------------------------------------------
-// Rendering
-
-export interface RenderOptions {
-  color: boolean;
-}
-
-function chalkFor(color: boolean): ChalkInstance {
-  return new Chalk({ level: color ? 1 : 0 });
-}
-
-function pct(p: number | null, signed = true): string {
-  if (p === null) return '';
-  if (!Number.isFinite(p)) return p > 0 ? '+∞%' : '-∞%';
-  const s = Math.abs(p) < 10 ? p.toFixed(2) : p.toFixed(1);
-  return signed && p > 0 ? `+${s}%` : `${s}%`;
-}
-
-function signedValue(v: number | null, d: Pick<MetricDef, 'kind' | 'unit'>): string {
-  if (v === null) return '';
-  // A change of a rate given in % is in percentage points, kept apart from the relative delta %.
-  const s = d.kind === 'ratio' ? `${(Math.abs(v) * 100).toFixed(2)} pp` : formatMetricValue(Math.abs(v), d);
-  return v > 0 ? `+${s}` : v < 0 ? `-${s}` : s;
-}
-
-const STATUS_TEXT: Record<DeltaStatus, string> = {
-  regression: 'REGRESSION',
-  improvement: 'better',
-  within: 'ok',
-  info: '',
-  missing: 'n/a',
-};
-
-/** Plain-text table of a comparison, for the terminal. */
-export function renderComparison(c: Comparison, opts: RenderOptions): string {
-  const k = chalkFor(opts.color);
-  const header = ['metric', c.baseLabel, c.nextLabel, 'delta', 'delta %', `verdict (tolerance ${c.tolerancePct}%)`];
-  const rows = c.deltas.map((d) => [
-    d.metric + (d.tolerancePct !== c.tolerancePct ? ` (±${d.tolerancePct}%)` : ''),
-    formatMetricValue(d.base, d),
-    formatMetricValue(d.next, d),
-    signedValue(d.deltaAbs, d),
-    pct(d.deltaPct),
-    STATUS_TEXT[d.status],
-  ]);
-  const paint = (row: string[], i: number): string[] => {
-    const status = c.deltas[i]!.status;
-    const p = status === 'regression' ? k.red.bold : status === 'improvement' ? k.green : status === 'missing' ? k.dim : (s: string) => s;
-    return row.map((cell, j) => (j >= 3 ? p(cell) : cell));
-  };
-  const lines = [table([header, ...rows], (row, i) => (i === 0 ? row.map((h) => k.bold(h)) : paint(row, i - 1)))];
-  lines.push(...c.warnings.map((w) => k.yellow(`warning: ${w}`)));
-  const regressions = c.deltas.filter((d) => d.status === 'regression');
-  lines.push(
-    regressions.length === 0
-      ? k.green(`no regression beyond ${c.tolerancePct}%`)
-      : k.red.bold(`${regressions.length} regression(s) beyond tolerance: ${regressions.map((d) => `${d.metric} ${pct(d.deltaPct)}`).join(', ')}`),
-  );
-  return `${lines.join('\n')}\n`;
-}
-
-/** GitHub-flavoured Markdown of a comparison, for PR comments and step summaries. */
-export function renderComparisonMarkdown(c: Comparison): string {
-  const icon: Record<DeltaStatus, string> = { regression: '❌', improvement: '🟢', within: '✅', info: 'ℹ️', missing: '➖' };
-  const out = [
-    `## tokbench compare ${c.passed ? '✅' : '❌'}`,
-    '',
-    `\`${mdCell(c.nextLabel)}\` against baseline \`${mdCell(c.baseLabel)}\`, tolerance ${c.tolerancePct}%.`,
-    '',
-    '| | metric | base | new | delta | delta % |',
-    '| --- | --- | ---: | ---: | ---: | ---: |',
-    ...c.deltas.map((d) =>
-      `| ${icon[d.status]} | \`${mdCell(d.metric)}\` | ${formatMetricValue(d.base, d)} | ${formatMetricValue(d.next, d)} | ${signedValue(d.deltaAbs, d)} | ${pct(d.deltaPct)} |`,
-    ),
-  ];
-  if (c.warnings.length > 0) out.push('', '> [!WARNING]', ...c.warnings.map((w) => `> - ${mdText(w)}`));
-  return `${out.join('\n')}\n`;
-}
-
-/** Plain-text table of a reproducibility check. */
-export function renderReproduce(r: Reproduction, opts: RenderOptions): string {
-  const k = chalkFor(opts.color);
-  const header = ['metric', ...r.labels, 'mean', 'spread', `within ${r.tolerancePct}%`];
-  const rows = r.rows.map((row) => [
-    row.metric,
-    ...row.values.map((v) => formatMetricValue(v, row)),
-    formatMetricValue(row.mean, row),
-    row.spreadPct === null ? '' : `±${pct(row.spreadPct, false)}`,
-    row.within === null ? 'n/a' : row.within ? 'yes' : 'NO',
-  ]);
-  const lines = [
-    table([header, ...rows], (row, i) => {
-      if (i === 0) return row.map((h) => k.bold(h));
-      const within = r.rows[i - 1]!.within;
-      return within === false ? row.map((cell) => k.red(cell)) : row;
-    }),
-  ];
-  lines.push(...r.warnings.map((w) => k.yellow(`warning: ${w}`)));
-  const outside = r.rows.filter((row) => row.within === false);
-  lines.push(
-    outside.length === 0
-      ? k.green(`all ${r.labels.length} runs within ±${r.tolerancePct}% of their mean`)
-      : k.red.bold(`not reproducible within ±${r.tolerancePct}%: ${outside.map((row) => `${row.metric} ±${pct(row.spreadPct, false)}`).join(', ')}`),
-  );
-  return `${lines.join('\n')}\n`;
-}
-
-/** Markdown of a reproducibility check. */
-export function renderReproduceMarkdown(r: Reproduction): string {
-  const out = [
-    `## tokbench reproducibility ${r.passed ? '✅' : '❌'}`,
-    '',
-    `${r.labels.length} runs, tolerance ±${r.tolerancePct}% around the mean.`,
-    '',
-    `| | metric | ${r.labels.map(mdCell).join(' | ')} | mean | spread |`,
-    `| --- | --- | ${r.labels.map(() => '---:').join(' | ')} | ---: | ---: |`,
-    ...r.rows.map((row) =>
-      `| ${row.within === null ? '➖' : row.within ? '✅' : '❌'} | \`${mdCell(row.metric)}\` | ${row.values.map((v) => formatMetricValue(v, row)).join(' | ')} | ${formatMetricValue(row.mean, row)} | ${row.spreadPct === null ? '' : `±${pct(row.spreadPct, false)}`} |`,
-    ),
-  ];
-  if (r.warnings.length > 0) out.push('', '> [!WARNING]', ...r.warnings.map((w) => `> - ${mdText(w)}`));
-  return `${out.join('\n')}\n`;
-}
-
-/** Left-aligned first column, right-aligned others; widths from the unstyled text. */
-function table(rows: string[][], style: (row: string[], index: number) => string[]): string {
-  const widths: number[] = [];
-  for (const row of rows) row.forEach((cell, j) => (widths[j] = Math.max(widths[j] ?? 0, [...cell].length)));
-  return rows
-    .map((row, i) => {
-      const styled = style(row, i);
-      return row
-        .map((cell, j) => {
-          const pad = ' '.repeat(widths[j]! - [...cell].length);
-          return j === 0 ? styled[j] + pad : pad + styled[j];
-        })
-        .join('  ')
-        .trimEnd();
-    })
-    .join('\n');
-}
-
-function mdCell(s: string): string {
-  return s.replace(/\|/g, '\\|').replace(/`/g, "'");
-}
-
-function mdText(s: string): string {
-  return s.replace(/[<>]/g, (c) => (c === '<' ? '&lt;' : '&gt;'));
-}
+export { reproduce, type Reproduction, type SpreadRow, type ReproduceStatus } from './reproduce.js';
+export {
+  renderComparison,
+  renderComparisonMarkdown,
+  renderReproduce,
+  renderReproduceMarkdown,
+  type RenderOptions,
+} from './compare-render.js';

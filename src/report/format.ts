@@ -120,3 +120,20 @@ export function wrap(text: string, width: number, indent = ''): string {
   if (line !== '') lines.push((lines.length === 0 ? '' : indent) + line);
   return lines.join('\n');
 }
+
+/** ` ± 1.9%`: an interval's half-width after its figure; '' when the run has no interval. */
+export function formatHalfWidth(pct: number | null | undefined): string {
+  if (!finite(pct)) return '';
+  return ` ± ${pct < 10 ? pct.toFixed(1) : formatNumber(pct)}%`;
+}
+
+/** `12.1–13.4 ms` (one unit when both share it); `≥ 12.1 ms` / `≤ 13.4 ms` with one side; DASH with none. */
+export function formatDurationRange(low: number | null, high: number | null): string {
+  if (low === null && high === null) return DASH;
+  if (high === null) return `≥ ${formatDurationMs(low)}`;
+  if (low === null) return `≤ ${formatDurationMs(high)}`;
+  const a = formatDurationMs(low);
+  const b = formatDurationMs(high);
+  const unitA = a.slice(a.lastIndexOf(' '));
+  return unitA === b.slice(b.lastIndexOf(' ')) ? `${a.slice(0, a.lastIndexOf(' '))}–${b}` : `${a}–${b}`;
+}

@@ -3,6 +3,7 @@
  * `$GITHUB_STEP_SUMMARY`. Pure: ResultJson in, string out.
  */
 import type { LatencyStats, ResultJson } from '../metrics/types.js';
+import { formatDurationRange, formatHalfWidth } from './format.js';
 import {
   LATENCY_SERIES,
   explainVerdict,
@@ -22,12 +23,15 @@ export function renderMarkdown(result: ResultJson): string {
   const out: string[] = [];
 
   out.push(`## tokbench: ${esc(sc.benchmark)} ${esc(sc.scenario)} ${status}`.trimEnd(), '');
-  const goodput = s.goodputRequestsPerSecond === null ? '' : ` · goodput **${formatNumber(s.goodputRequestsPerSecond)}** req/s`;
+  const iv = s.intervals;
+  const goodput = s.goodputRequestsPerSecond === null ? '' : ` · goodput **${formatNumber(s.goodputRequestsPerSecond)}** req/s${formatHalfWidth(iv?.goodputRequestsPerSecond?.halfWidthPct)}`;
   out.push(
-    `**${formatNumber(s.outputTokensPerSecond)} output tokens/s** · ${formatNumber(s.totalTokensPerSecond)} total tokens/s · ` +
-      `${formatNumber(s.requestsPerSecond)} req/s${goodput}`,
+    `**${formatNumber(s.outputTokensPerSecond)} output tokens/s${formatHalfWidth(iv?.outputTokensPerSecond.halfWidthPct)}** · ` +
+      `${formatNumber(s.totalTokensPerSecond)} total tokens/s${formatHalfWidth(iv?.totalTokensPerSecond.halfWidthPct)} · ` +
+      `${formatNumber(s.requestsPerSecond)} req/s${formatHalfWidth(iv?.requestsPerSecond.halfWidthPct)}${goodput}`,
     '',
   );
+  if (iv !== undefined) out.push(`± is the ${formatNumber(iv.confidence * 100)}% confidence interval (docs/metrics.md "Confidence intervals").`, '');
   const load = [
     sc.pattern,
     sc.targetQps === null ? null : `target ${formatNumber(sc.targetQps)} QPS`,
@@ -44,7 +48,7 @@ export function renderMarkdown(result: ResultJson): string {
   );
   if (result.interrupted) out.push('', '> [!WARNING]', '> The run was interrupted: these figures cover a partial run.');
 
-  out.push('', '### Latency', '', latencyTable(s.latency));
+  out.push('', '### Latency', '', latencyTable(s.latency, iv));
 
   const errors = Object.entries(s.errors).filter(([, n]) => n > 0);
   if (errors.length > 0) {
@@ -88,13 +92,16 @@ function actualText(t: ResultJson['thresholds'][number], result: ResultJson): st
   return `${formatMetricValue(t.actual, o.threshold.ref.def)}${at}`;
 }
 
-function latencyTable(latency: ResultJson['summary']['latency']): string {
-  const rows = ['| | p50 | p90 | p99 | p99.9 | max | mean | count |', '| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |'];
+function latencyTable(latency: ResultJson['summary']['latency'], iv: ResultJson['summary']['intervals']): string {
+  const ci = iv === undefined ? '' : ` p99 ${formatNumber(iv.confidence * 100)}% CI |`;
+  const rows = [`| | p50 | p90 | p99 |${ci} p99.9 | max | mean | count |`, `| --- | ---: | ---: | ---: |${iv === undefined ? '' : ' ---: |'} ---: | ---: | ---: | ---: |`];
   for (const name of Object.keys(LATENCY_SERIES) as LatencySeriesName[]) {
     const { field, label } = LATENCY_SERIES[name];
     const st = latency[field];
     if (st === undefined) continue;
-    rows.push(`| ${label} | ${ms(st, 'p50')} | ${ms(st, 'p90')} | ${ms(st, 'p99')} | ${ms(st, 'p999')} | ${ms(st, 'max')} | ${ms(st, 'mean')} | ${count(st.count)} |`);
+    const p99 = iv?.latency[field as keyof NonNullable<typeof iv>['latency']]?.p99;
+    const ciCell = iv === undefined ? '' : ` ${p99 === undefined || st.count === 0 ? '' : formatDurationRange(p99.low, p99.high)} |`;
+    rows.push(`| ${label} | ${ms(st, 'p50')} | ${ms(st, 'p90')} | ${ms(st, 'p99')} |${ciCell} ${ms(st, 'p999')} | ${ms(st, 'max')} | ${ms(st, 'mean')} | ${count(st.count)} |`);
   }
   return rows.join('\n');
 }

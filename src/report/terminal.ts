@@ -6,11 +6,13 @@
  * no escape code at all.
  */
 import { Chalk, type ChalkInstance } from 'chalk';
-import type { EndpointSummary, LatencyStats, ResultJson, SummaryCore } from '../metrics/types.js';
+import type { EndpointSummary, LatencyStats, RateInterval, ResultJson, Summary, SummaryCore, SummaryIntervals } from '../metrics/types.js';
 import {
   DASH,
   formatCount,
   formatDurationMs,
+  formatDurationRange,
+  formatHalfWidth,
   formatNumber,
   formatPercent,
   formatPlain,
@@ -112,9 +114,11 @@ export function renderTerminal(result: ResultJson, opts: TerminalOptions): strin
 
   // ---- throughput ----
   out.push(section('Throughput'));
-  out.push(row('Output', rate(s.outputTokensPerSecond, 'tok/s')));
-  out.push(row('Total', `${rate(s.totalTokensPerSecond, 'tok/s')}${c.dim('  input + output')}`));
-  out.push(row('Requests', rate(s.requestsPerSecond, 'req/s')));
+  const iv = s.intervals;
+  const pm = (r: RateInterval | null | undefined) => (s.durationMs > 0 ? formatHalfWidth(r?.halfWidthPct) : '');
+  out.push(row('Output', `${rate(s.outputTokensPerSecond, 'tok/s')}${pm(iv?.outputTokensPerSecond)}${intervalNote(s, c)}`));
+  out.push(row('Total', `${rate(s.totalTokensPerSecond, 'tok/s')}${pm(iv?.totalTokensPerSecond)}${c.dim('  input + output')}`));
+  out.push(row('Requests', `${rate(s.requestsPerSecond, 'req/s')}${pm(iv?.requestsPerSecond)}`));
   out.push(row('Goodput', goodputText(result, c)));
   const ss = s.steadyState;
   out.push(
@@ -134,6 +138,7 @@ export function renderTerminal(result: ResultJson, opts: TerminalOptions): strin
 
   // ---- latency ----
   out.push(renderLatencyTable(s.latency, c));
+  if (iv !== undefined) out.push(renderP99Intervals(iv, c));
   out.push('');
 
   // ---- per endpoint ----
@@ -213,10 +218,47 @@ function windowText(w: SummaryCore['throughputWindow'] | undefined): string {
   return w === 'lastIssuedCompletion' ? 'completion of the last-issued query' : 'last completion';
 }
 
+/** Why the rates carry no ± (too little steady state), and the confidence when they do. */
+function intervalNote(s: Summary, c: ChalkInstance): string {
+  const r = s.intervals?.outputTokensPerSecond;
+  if (r === undefined || s.durationMs <= 0) return '';
+  const conf = `${formatPlain(s.intervals!.confidence * 100)}%`;
+  if (r.halfWidthPct !== null) return c.dim(`  (${conf} interval, ${r.batches} batches of ${r.batchSeconds} s)`);
+  return c.dim(`  (no ${conf} interval: ${r.steadySeconds} s of steady state, needs ${r.minSteadySeconds} s)`);
+}
+
+const P99_ROWS: readonly [keyof SummaryIntervals['latency'], string][] = [
+  ['ttftMs', 'TTFT'],
+  ['tpotMs', 'TPOT'],
+  ['itlMs', 'ITL'],
+  ['e2eMs', 'E2E'],
+];
+
+/** One line: the p99 of each series with its order-statistic interval, or how many requests it needs. */
+function renderP99Intervals(iv: SummaryIntervals, c: ChalkInstance): string {
+  const parts: string[] = [];
+  const short: string[] = [];
+  let need = 0;
+  let have = Infinity;
+  for (const [key, label] of P99_ROWS) {
+    const p = iv.latency[key]?.p99;
+    if (p === undefined || p.count === 0) continue;
+    if (p.low !== null && p.high !== null) parts.push(`${label} ${formatDurationRange(p.low, p.high)}`);
+    else {
+      short.push(label);
+      need = Math.max(need, p.minCount);
+      have = Math.min(have, p.count);
+    }
+  }
+  if (short.length > 0) parts.push(c.dim(`${short.join(', ')}: needs ≥ ${formatCount(need)} requests (has ${formatCount(have)})`));
+  if (parts.length === 0) return '';
+  return `  ${padEnd(`p99 ${formatPlain(iv.confidence * 100)}% CI`, LAT_LABEL_WIDTH)}${parts.join(c.dim(' · '))}`;
+}
+
 function goodputText(r: ResultJson, c: ChalkInstance): string {
   const s = r.summary;
   if (s.goodputRequestsPerSecond === null) return c.dim(`${DASH}  (no TTFT/TPOT constraint set)`);
-  const value = s.durationMs > 0 ? formatRate(s.goodputRequestsPerSecond, 'req/s') : DASH;
+  const value = s.durationMs > 0 ? `${formatRate(s.goodputRequestsPerSecond, 'req/s')}${formatHalfWidth(s.intervals?.goodputRequestsPerSecond?.halfWidthPct)}` : DASH;
   const { ttftP99Ms, tpotP99Ms } = r.scenario.constraints;
   const slos: string[] = [];
   if (ttftP99Ms !== null) slos.push(`TTFT ≤ ${formatDurationMs(ttftP99Ms)}`);

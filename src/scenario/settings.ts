@@ -172,6 +172,7 @@ export const RUN_SETTINGS = [
   { flag: '--workers', arg: '<n>', help: 'worker threads driving the load (default: cores - 1, at most 8; 1 = no threads)' },
   { flag: '--endpoints-file', arg: '<file>', help: 'endpoints to spread the load over: YAML/JSON list of {url, model, labels}, or one URL[,key=value] per line' },
   { flag: '--baseline', arg: '<result.json>', help: 'single-node result: report scaling efficiency = throughput / (endpoints x baseline)' },
+  { flag: '--confidence', arg: '<level>', help: 'confidence of the intervals on every headline figure (default 95%)' },
   { flag: '--system', arg: '<file>', help: 'MLPerf-style system description JSON, recorded under `system` in result.json' },
   { flag: '--user-conf', arg: '<file>', repeatable: true, help: 'LoadGen user.conf: model.scenario.key = value lines, looked up as LoadGen does (repeatable; later files win)' },
   { flag: '--mlperf-conf', arg: '<file>', help: 'LoadGen mlperf.conf (default: the built-in v6.0 values)' },

@@ -78,8 +78,11 @@ describe('exit codes', () => {
   it('compare: exit 1 on a planted regression beyond tolerance, 0 within it', async () => {
     const dir = tempDir();
     const { writeFileSync } = await import('node:fs');
-    const scaled = (f: number) => ({ ...result, summary: { ...result.summary, outputTokensPerSecond: result.summary.outputTokensPerSecond * f } });
-    writeFileSync(join(dir, 'base.json'), JSON.stringify(result));
+    // A planted change moves the figure, not the inputs of its interval: plant it in results
+    // without intervals (as older versions wrote), which compare by value (issue 16).
+    const { intervals: _iv, ...plain } = result.summary;
+    const scaled = (f: number) => ({ ...result, summary: { ...plain, outputTokensPerSecond: result.summary.outputTokensPerSecond * f } });
+    writeFileSync(join(dir, 'base.json'), JSON.stringify(scaled(1)));
     writeFileSync(join(dir, 'drop5.json'), JSON.stringify(scaled(0.95)));
     writeFileSync(join(dir, 'drop3.json'), JSON.stringify(scaled(0.97)));
     const five = await spawnCli(['compare', join(dir, 'base.json'), join(dir, 'drop5.json'), '--tolerance', '4%', '--metrics', 'output_tokens_per_sec']);

@@ -12,6 +12,7 @@ import { startSimulator, type SimulatorHandle } from '../../src/sim/index.js';
 import { runMain, tempDir } from '../helpers/cli.js';
 import { MetricsCollector } from '../../src/metrics/collector.js';
 import { latencySet } from '../../src/metrics/histogram.js';
+import { latencyIntervals } from '../../src/metrics/summary-intervals.js';
 import { decodeHistograms } from '../../src/report/result-json.js';
 import type { ResultJson } from '../../src/metrics/types.js';
 import type { RequestRecord } from '../../src/records/record.js';
@@ -88,6 +89,16 @@ describe('merging the shards of one run', () => {
     expect(r.summary.latency).toEqual(merged.summary.latency);
     expect(r.summary.durationMs).toBe(merged.summary.durationMs);
     expect(r.validity).toEqual(merged.validity);
+    // intervals come from the merged inputs, so the rebuild from the union's records gives the same
+    expect(r.summary.intervals).toEqual(merged.summary.intervals);
+  });
+
+  it('carries the intervals of the union of the shards\' requests (issue 16)', () => {
+    const collector = new MetricsCollector(1);
+    for (const i of [0, 1, 2]) for (const r of readJsonl(join(root, 'shards', `shard-${i}`))) collector.record(r);
+    expect(merged.summary.intervals?.confidence).toBe(0.95);
+    expect(merged.summary.intervals?.latency).toEqual(latencyIntervals(collector.histograms(), 0.95));
+    expect(merged.summary.intervals?.outputTokensPerSecond.value).toBe(merged.summary.outputTokensPerSecond);
   });
 
   it('recomputes validity and thresholds, and writes the MLPerf logs', async () => {

@@ -179,7 +179,7 @@ describe('buildResultJson', () => {
       tokenCountSources: s.tokenCountSources,
       chunkTokenSources: s.chunkTokenSources,
     });
-    const { steadyState: _ss, ...core } = s;
+    const { steadyState: _ss, intervals: _iv, ...core } = s;
     expect(again).toEqual(core);
   });
 });

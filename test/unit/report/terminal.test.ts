@@ -302,3 +302,37 @@ describe('format', () => {
     expect(wrap('aaa bbb ccc ddd', 8, '  ')).toBe('aaa bbb\n  ccc\n  ddd');
   });
 });
+
+describe('confidence intervals (issue 16)', () => {
+  const rate = (value: number, halfWidthPct: number | null) => ({
+    value, low: halfWidthPct === null ? null : value * (1 - halfWidthPct / 100), high: halfWidthPct === null ? null : value * (1 + halfWidthPct / 100),
+    halfWidthPct, batches: halfWidthPct === null ? 0 : 20, batchSeconds: 1, relStdErr: halfWidthPct === null ? null : halfWidthPct / 210, steadySeconds: halfWidthPct === null ? 2 : 25, minSteadySeconds: 5,
+  });
+  const p = (low: number | null, high: number | null, count = 1234) => ({ low, high, count, minCount: 368 });
+  const pct = (x: ReturnType<typeof p>) => ({ p50: x, p90: x, p95: x, p97: x, p99: x, p999: x });
+  function withIntervals(hw: number | null): ResultJson {
+    const r = result();
+    r.summary.intervals = {
+      confidence: 0.95,
+      outputTokensPerSecond: rate(r.summary.outputTokensPerSecond, hw),
+      totalTokensPerSecond: rate(r.summary.totalTokensPerSecond, hw),
+      requestsPerSecond: rate(r.summary.requestsPerSecond, hw),
+      goodputRequestsPerSecond: rate(r.summary.goodputRequestsPerSecond!, hw),
+      latency: { ttftMs: pct(p(3.9, 4.2)), tpotMs: pct(p(3.8, 4.1)), itlMs: pct(p(null, null, 100)), e2eMs: pct(p(3.95, 4.05)) },
+    };
+    return r;
+  }
+
+  it('prints each rate as value ± half-width, and the p99 intervals', () => {
+    const text = renderTerminal(withIntervals(1.94), { color: false });
+    expect(text).toMatch(/Output\s+12,346 tok\/s ± 1\.9%\s+\(95% interval, 20 batches of 1 s\)/);
+    expect(text).toMatch(/Requests\s+41\.1 req\/s ± 1\.9%/);
+    expect(text).toMatch(/p99 95% CI\s+TTFT 3\.90–4\.20 ms · TPOT 3\.80–4\.10 ms · E2E 3\.95–4\.05 ms · ITL: needs ≥ 368 requests \(has 100\)/);
+  });
+
+  it('says why there is no interval when the steady state is too short', () => {
+    const text = renderTerminal(withIntervals(null), { color: false });
+    expect(text).toMatch(/Output\s+12,346 tok\/s\s+\(no 95% interval: 2 s of steady state, needs 5 s\)/);
+    expect(text).not.toContain('±');
+  });
+});
