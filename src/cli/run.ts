@@ -46,6 +46,8 @@ import { AccuracyRecorder, describeAccuracy } from '../accuracy/run-accuracy.js'
 import { applyScaleOutFlags, clientInfo, runClock, workersFor } from './scale-out.js';
 import { localUsOfEpoch, workerRunner } from '../runner/workers.js';
 import { addScaleOutFigures } from '../metrics/scale-out.js';
+import { startClientMonitor } from './client-monitor.js';
+import { ConnectWaitCounter } from '../metrics/client-check.js';
 
 export interface RunCliOptions {
   endpoint?: string[];
@@ -414,6 +416,9 @@ export async function executeRun(scenarioArg: string | undefined, o: RunCliOptio
     const lastOkUs = endpoints.map(() => -1);
     const refused = endpoints.map(() => ({ lastUs: -1, count: 0, first: '' }));
     let outcome;
+    // client self-check (issue 14): the client's own load while the schedule runs
+    const connectWaits = new ConnectWaitCounter();
+    const clientMonitor = startClientMonitor(workers);
     try {
       progress?.start();
       scraper?.start();
@@ -453,11 +458,13 @@ export async function executeRun(scenarioArg: string | undefined, o: RunCliOptio
           }
           writer.write(rec);
           collector.record(rec);
+          connectWaits.add(rec);
           sampler.add(rec);
           progress?.onRecord(rec);
         },
       });
     } finally {
+      clientMonitor.stop();
       progress?.stop();
       await scraper?.stop();
       unsubscribe();
@@ -481,6 +488,7 @@ export async function executeRun(scenarioArg: string | undefined, o: RunCliOptio
       interrupted: outcome.interrupted,
       simulated: sim !== null,
       tags,
+      client: { load: clientMonitor.stop(), connectWaits },
     });
     addScaleOutFigures(result, {
       collector,
