@@ -107,6 +107,7 @@ export interface RunCliOptions {
   simProfile?: string;
   tag?: string[];
   workers?: string;
+  http2?: boolean;
   endpointsFile?: string;
   baseline?: string;
   system?: string;
@@ -178,6 +179,7 @@ export function runCommand(io: CliIo, setExitCode: (code: number) => void): Comm
     .option('--sim-profile <name>', 'simulator profile for the embedded server (when no --endpoint)')
     .option('--tag <key=value>', 'tag recorded in result.json (repeatable)', collect)
     .option('--workers <n>', 'worker threads driving the load (default: cores - 1, at most 8; 1 = no threads)')
+    .option('--http2', 'HTTP/2 (h2 over TLS, h2c over http): up to 100 streams share a connection; only for endpoints that speak it')
     .option('--endpoints-file <file>', 'endpoints to spread the load over: YAML/JSON list of {url, model, labels}, or one URL[,key=value] per line')
     .option('--baseline <result.json>', 'single-node result: report scaling efficiency = throughput / (endpoints x baseline)')
     .option('--system <file>', 'MLPerf-style system description JSON, recorded under `system` in result.json')
@@ -377,6 +379,7 @@ export async function executeRun(scenarioArg: string | undefined, o: RunCliOptio
       connectionsPerEndpoint: connectionsFor(schedule, endpoints.length),
       ...(tls ? { tls } : {}),
       liveCounters: live,
+      ...(o.http2 === true ? { http2: true } : {}),
     };
     const sut = createOpenAiSut(sutOptions);
     // accuracy mode needs each response's text, which worker threads do not hand back
