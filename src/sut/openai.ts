@@ -58,8 +58,11 @@ export interface OpenAiSutOptions {
    * range, else round-robin over the endpoints (the only policy so far).
    */
   balancing?: 'round-robin';
-  /** bumped once per streamed output chunk as it arrives (live progress; one integer add on the hot path) */
-  liveCounters?: { outputChunks: number };
+  /**
+   * bumped once per streamed output chunk as it arrives (live progress; one integer add on the hot
+   * path), and `reads` (when present) once per piece of a streamed body undici hands over
+   */
+  liveCounters?: { outputChunks: number; reads?: number };
   /**
    * HTTP/2 where the endpoint speaks it (`--http2`): https by ALPN (falls back to
    * HTTP/1.1), http by prior knowledge (h2c); up to H2_STREAMS_PER_CONNECTION
@@ -98,7 +101,7 @@ class OpenAiSut implements Sut, ExchangeHost {
   readonly headersTimeoutMs: number;
   readonly firstTokenTimeoutMs: number;
   readonly idleTimeoutMs: number;
-  readonly liveCounters: { outputChunks: number } | undefined;
+  readonly liveCounters: { outputChunks: number; reads?: number } | undefined;
   private readonly http2: boolean;
   private rr = 0;
   readonly redact: (s: string) => string;
