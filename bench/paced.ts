@@ -60,7 +60,8 @@ export async function pacedCase(spec: CaseSpec, server: BenchServer, r: CaseResu
   const library = makeLibrary(longN, spec.tokens!);
   const flags = { api: spec.api, concurrency: streams, maxTokens: spec.tokens! };
   const sc = (samples: number) => scenario('llama2-70b/offline', { ...flags, samples });
-  if ((spec.workers ?? 0) >= 1) return pacedWorkers(spec, server, r, sc);
+  // --workers 1 is the main thread itself, as in `tokbench run`
+  if ((spec.workers ?? 1) > 1) return pacedWorkers(spec, server, r, sc);
 
   const live = { outputChunks: 0, reads: 0 };
   const sut = makeSut(sc(streams), server.url, streams, { http2: spec.http2 === true, live });

@@ -230,7 +230,8 @@ function main(): void {
     h1.headersTimeout = 60_000;
     h1.requestTimeout = 0;
   }
-  server.listen(0, '127.0.0.1', () => {
+  // deep accept queue: 10,000 streams connect at once (capped by net.core.somaxconn)
+  server.listen({ port: 0, host: '127.0.0.1', backlog: 16_384 }, () => {
     const addr = server.address();
     const port = typeof addr === 'object' && addr !== null ? addr.port : 0;
     process.send?.({ type: 'ready', port });
