@@ -17,9 +17,11 @@ import { loadTokenizer } from '../dataset/tokenizers.js';
 import { loadSampleLibrary } from '../dataset/library.js';
 import { countChatTokens } from '../dataset/chat.js';
 import type { SampleLibrary, Tokenizer } from '../dataset/types.js';
-import { buildSchedule, shardSchedule, type Schedule } from '../schedule/schedule.js';
+import { buildSchedule, shardScheduleForNode, type Schedule } from '../schedule/schedule.js';
 import { createOpenAiSut, redactHeaders, type OpenAiSutOptions } from '../sut/openai.js';
 import { preflight } from '../sut/preflight.js';
+import { planConnections, readOsLimits, type ConnectionPlan } from '../sut/os-limits.js';
+import { assertFreshOutDir, freshRunDir } from '../records/out-dir.js';
 import type { EndpointInfo } from '../sut/types.js';
 import { runSchedule, type Balancing } from '../runner/runner.js';
 import { ProgressReporter } from '../runner/progress.js';
@@ -319,6 +321,8 @@ export async function executeRun(scenarioArg: string | undefined, o: RunCliOptio
     }
   }
   try {
+    // One run per directory (records/out-dir.ts): refuse an --out that holds a run before anything is sent.
+    if (o.out) assertFreshOutDir(resolvePath(io.cwd, o.out));
     if (scenario.load.pattern === 'poisson' && scenario.load.targetQps === null) {
       throw new ConfigError({ where: '--target-qps', message: `${scenario.name} issues Poisson arrivals and needs a target rate`, hint: 'give --target-qps N (queries/s), e.g. the rate your cluster should sustain' });
     }
@@ -342,11 +346,16 @@ export async function executeRun(scenarioArg: string | undefined, o: RunCliOptio
     adaptLibraryToApi(library, scenario, tokenizer);
     // Accuracy mode: every sample once, responses kept and scored (src/accuracy/run-accuracy.ts).
     const accuracy = scenario.run.mode === 'accuracy' ? await AccuracyRecorder.prepare(scenario, library, scenario.dataset.path === null ? null : resolvePath(io.cwd, scenario.dataset.path)) : null;
+    // Offline's default bound is per endpoint (docs/metrics.md): N nodes get N × 512 in flight, not 512 between them.
+    if (scenario.load.pattern === 'offline' && scenario.origins['load.maxConcurrency'] === 'default' && scenario.load.maxConcurrency !== null) {
+      scenario.load.maxConcurrency *= endpoints.length;
+    }
     let schedule: Schedule = buildSchedule({ scenario, librarySize: library.samples.length });
-    if (shard) schedule = shardSchedule(schedule, shard.index, shard.count);
-    announce(scenario, schedule, library.samples.length, log);
+    if (shard) schedule = shardScheduleForNode(schedule, shard.index, shard.count, scenario);
+    const connections = planClientConnections(schedule, endpoints, scenario.load.targetQps);
+    announce(scenario, schedule, library.samples.length, log, endpoints.length, connections);
 
-    const outDir = o.out ? resolvePath(io.cwd, o.out) : defaultOutDir(io, scenario);
+    const outDir = o.out ? resolvePath(io.cwd, o.out) : freshRunDir(defaultOutDir(io, scenario));
     mkdirSync(outDir, { recursive: true });
     const writer = new RecordWriter(join(outDir, 'requests.jsonl'), { recordChunks: o.recordChunks !== false });
     // What `tokbench report --from requests.jsonl` needs to rebuild the summary of a run that was killed.
@@ -376,7 +385,7 @@ export async function executeRun(scenarioArg: string | undefined, o: RunCliOptio
       ...(scenario.run.firstTokenTimeoutMs !== null ? { firstTokenTimeoutMs: scenario.run.firstTokenTimeoutMs } : {}),
       keepText: scenario.run.mode === 'accuracy',
       retries: scenario.run.retries,
-      connectionsPerEndpoint: connectionsFor(schedule, endpoints.length),
+      connectionsPerEndpoint: connectionsFor(schedule, endpoints.length, connections),
       ...(tls ? { tls } : {}),
       liveCounters: live,
       ...(o.http2 === true ? { http2: true } : {}),
@@ -437,7 +446,7 @@ export async function executeRun(scenarioArg: string | undefined, o: RunCliOptio
         drainTimeoutMs: scenario.run.drainTimeoutMs,
         graceMs: scenario.run.graceMs,
         balancing: (o.balancing ?? 'least-outstanding') as Balancing,
-        countTokens: (text) => tokenizer.count(text),
+        countTokens: (text) => tokenizer.countOutput(text),
         interrupt: interrupt.signal,
         hardStop: hardStop.signal,
         warmupSeed: scenario.seeds.sampleIndex,
@@ -583,18 +592,41 @@ function adaptLibraryToApi(library: SampleLibrary, scenario: ResolvedScenario, t
   }
 }
 
-function connectionsFor(schedule: Schedule, endpointCount: number): number {
-  const bound = schedule.maxConcurrency ?? 1024;
-  return Math.max(1, Math.ceil(bound / endpointCount));
+function connectionsFor(schedule: Schedule, endpointCount: number, plan: ConnectionPlan): number {
+  // No bound of the client's own (LoadGen has none for Server): the schedule's, else what the OS allows.
+  if (schedule.maxConcurrency === null) return plan.connectionsPerOrigin;
+  return Math.max(1, Math.ceil(schedule.maxConcurrency / endpointCount));
 }
 
-function announce(s: ResolvedScenario, schedule: Schedule, librarySize: number, log: (l: string) => void): void {
+/** The OS limits on sockets and ports, checked against the schedule's bound before any load (sut/os-limits.ts). */
+function planClientConnections(schedule: Schedule, endpoints: readonly EndpointInfo[], targetQps: number | null): ConnectionPlan {
+  const origins = new Set(endpoints.map((e) => new URL(e.url).origin)).size;
+  const bound = schedule.maxConcurrency;
+  const plan = planConnections({
+    limits: readOsLimits(),
+    origins,
+    maxConcurrency: bound,
+    perOrigin: bound === null ? null : Math.ceil(bound / origins),
+    targetQps: schedule.pattern === 'poisson' && targetQps !== null ? targetQps / (schedule.shard?.count ?? 1) : null,
+    boundWhere: '--max-concurrency',
+  });
+  if (plan.problems.length > 0) throw new ConfigError(plan.problems);
+  return plan;
+}
+
+function announce(s: ResolvedScenario, schedule: Schedule, librarySize: number, log: (l: string) => void, endpointCount: number, plan: ConnectionPlan): void {
+  const bound = schedule.maxConcurrency;
+  const perEndpoint = bound === null ? '' : endpointCount > 1 ? `, ${Math.ceil(bound / endpointCount)} per endpoint` : '';
+  const inFlight =
+    bound === null
+      ? `unbounded in flight as in LoadGen${plan.osMaxPerOrigin === null ? '' : `; the OS allows ${plan.osMaxPerOrigin} connections per endpoint`}`
+      : `max ${bound} in flight${perEndpoint}`;
   const what =
     schedule.pattern === 'poisson'
-      ? `${schedule.length} queries at ${s.load.targetQps} QPS (Poisson${s.load.burstiness !== 1 ? `, burstiness ${s.load.burstiness}` : ''}, ~${Math.round(schedule.sizing.lastScheduledUs / 1e6)}s)`
+      ? `${schedule.length} queries at ${s.load.targetQps} QPS (Poisson${s.load.burstiness !== 1 ? `, burstiness ${s.load.burstiness}` : ''}, ~${Math.round(schedule.sizing.lastScheduledUs / 1e6)}s; ${inFlight})`
       : schedule.pattern === 'closed'
         ? `${schedule.length} queries, closed loop at concurrency ${schedule.maxConcurrency}`
-        : `${schedule.length} queries at t=0 (max ${schedule.maxConcurrency ?? 'unbounded'} in flight)`;
+        : `${schedule.length} queries at t=0 (${inFlight})`;
   log(`${s.name}: ${what}, ${librarySize} distinct samples${schedule.shard ? `, shard ${schedule.shard.index}/${schedule.shard.count}` : ''}`);
   if (schedule.sizing.rule !== 'explicit' && (s.run.minDurationMs >= 60_000 || schedule.length > 5000)) {
     log(`sized by MLPerf rules (min duration ${s.run.minDurationMs / 1000}s, min queries ${s.run.minQueryCount}); use --samples N or --duration for a shorter rehearsal`);

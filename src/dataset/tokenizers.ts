@@ -107,9 +107,9 @@ async function loadLlama2(): Promise<Tokenizer> {
   // LlamaTokenizer) encodes "Hello" as "▁Hello" = 15043, and the ids quoted in
   // servers.md §7 start with 518 = "▁[". Encoding without the preceding space
   // would count differently from the server, so it is always on.
-  function forEachChunk(text: string, visit: (ids: number[]) => void): void {
+  function forEachChunk(text: string, visit: (ids: number[]) => void, dummyPrefix = true): void {
     if (text.length === 0) return;
-    const spaced = ' ' + text;
+    const spaced = dummyPrefix ? ' ' + text : text;
     if (!splitIsExact) {
       visit(llama.encode(spaced, false, false));
       return;
@@ -138,6 +138,20 @@ async function loadLlama2(): Promise<Tokenizer> {
       forEachChunk(text, (ids) => {
         n += ids.length;
       });
+      return n;
+    },
+    // Generated text has no dummy prefix: a server's detokenizer renders the first token's ▁ as
+    // the text's leading space (vLLM decodes output with the prompt as context), so the text as it
+    // stands is what the tokens spell.
+    countOutput(text: string): number {
+      let n = 0;
+      forEachChunk(
+        text,
+        (ids) => {
+          n += ids.length;
+        },
+        false,
+      );
       return n;
     },
     decode(ids: readonly number[]): string {
@@ -175,6 +189,10 @@ async function loadHarmony(): Promise<Tokenizer> {
       return text.length === 0 ? [] : mod.encode(text, plainText);
     },
     count(text: string): number {
+      return text.length === 0 ? 0 : mod.encode(text, plainText).length;
+    },
+    // o200k has no dummy prefix: output text counts as any text does.
+    countOutput(text: string): number {
       return text.length === 0 ? 0 : mod.encode(text, plainText).length;
     },
     decode(ids: readonly number[]): string {

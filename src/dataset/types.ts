@@ -38,6 +38,13 @@ export interface Tokenizer {
   decode(ids: readonly number[]): string;
   /** number of tokens of plain text (as encode(text).length) */
   count(text: string): number;
+  /**
+   * number of tokens of generated text as a server streams it, the fallback
+   * when the server sends no usage: the text is counted as it is, so its own
+   * leading space is the first token's (Llama 2 " Paris" is the one token
+   * ▁Paris; count() would add SentencePiece's dummy prefix and make it two)
+   */
+  countOutput(text: string): number;
 }
 
 /** How a length (tokens) is drawn for synthetic samples. All bounds inclusive, in tokens. */

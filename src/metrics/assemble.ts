@@ -7,6 +7,7 @@ import type { MetricsCollector } from './collector.js';
 import { summarize, type EndpointIdentity } from './summary.js';
 import { judgeValidity } from './judge.js';
 import { evaluateThresholds } from './thresholds.js';
+import { failureGate } from './failure-gate.js';
 import { buildResultJson } from '../report/result-json.js';
 import type { ResolvedScenario } from '../scenario/types.js';
 import type { Schedule } from '../schedule/schedule.js';
@@ -72,5 +73,7 @@ export function assembleResult(input: AssembleInput): ResultJson {
     // Said where a reader of the validity verdict looks, too (terminal, MLPerf summary, JUnit, HTML).
     for (const reason of check.clientBoundReasons) result.validity.recommendations.push(`The client limited this run (clientBound): ${reason}.`);
   }
-  return { ...result, thresholds: evaluateThresholds(scenario.thresholds, result) };
+  const thresholds = evaluateThresholds(scenario.thresholds, result);
+  const gate = input.interrupted ? null : failureGate(scenario.thresholds, result.summary.failed);
+  return { ...result, thresholds: gate === null ? thresholds : [...thresholds, gate] };
 }

@@ -49,6 +49,8 @@ export interface Counters {
   partialOutputTokens: number;
   /** HTTP retries made (opt-in --retries), over completed and failed requests */
   retries: number;
+  /** completed requests answered with one JSON body instead of SSE (no TTFT, TPOT or ITL) */
+  notStreamed: number;
   /** failed requests by ErrorKind (`other` when a failed record carries no error) */
   errors: Record<string, number>;
   /** completed requests by where their token counts came from */
@@ -127,6 +129,7 @@ class EndpointState {
   outputTokens = 0;
   partialOutputTokens = 0;
   retries = 0;
+  notStreamed = 0;
   readonly errors: Record<string, number> = {};
   readonly tokenCountSources: Partial<Record<TokenCountSource, number>> = {};
   readonly chunkTokenSources: Partial<Record<ChunkTokenSource, number>> = {};
@@ -140,6 +143,7 @@ class EndpointState {
       outputTokens: this.outputTokens,
       partialOutputTokens: this.partialOutputTokens,
       retries: this.retries,
+      notStreamed: this.notStreamed,
       errors: { ...this.errors },
       tokenCountSources: { ...this.tokenCountSources },
       chunkTokenSources: { ...this.chunkTokenSources },
@@ -227,6 +231,7 @@ export class MetricsCollector {
     if (rec.completedUs > this.lastCompletedUs) this.lastCompletedUs = rec.completedUs;
 
     recordUs(h.issueDelayUs, rec.issuedUs - scheduledUs);
+    if (rec.connectWaitUs !== undefined) recordUs(h.connectWaitUs, rec.connectWaitUs);
     this.secIssued.add(rec.issuedUs, 1);
     if (rec.retries > 0) e.retries += rec.retries;
 
@@ -251,6 +256,9 @@ export class MetricsCollector {
     recordUs(h.e2eUs, e2eUs);
     let ttftUs = -1;
     let tpotNs = -1;
+    if (rec.streamed === false) e.notStreamed++;
+    const answerUs = rec.firstAnswerUs;
+    if (answerUs !== undefined && answerUs !== null) recordUs(h.ttfaUs, answerUs - scheduledUs);
     if (rec.firstTokenUs !== null) {
       ttftUs = Math.max(0, rec.firstTokenUs - scheduledUs);
       recordUs(h.ttftUs, ttftUs);
@@ -317,6 +325,7 @@ export class MetricsCollector {
       total.outputTokens += c.outputTokens;
       total.partialOutputTokens += c.partialOutputTokens;
       total.retries += c.retries;
+      total.notStreamed += c.notStreamed;
       addCounts(total.errors, c.errors);
       addCounts(total.tokenCountSources, c.tokenCountSources);
       addCounts(total.chunkTokenSources, c.chunkTokenSources);

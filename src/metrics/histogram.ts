@@ -175,27 +175,35 @@ export function mergeAll(hs: readonly Histogram[]): Histogram {
   return out;
 }
 
-/** The six latency histograms of a run or an endpoint, keyed as in result.json `histograms`. */
+/** The latency histograms of a run or an endpoint, keyed as in result.json `histograms`. */
 export interface HistogramSet {
   ttftUs: Histogram;
+  /** time to first answer token (after reasoning): only requests whose stream carried reasoning */
+  ttfaUs: Histogram;
   tpotUs: Histogram;
   itlUs: Histogram;
   chunkGapUs: Histogram;
   e2eUs: Histogram;
   issueDelayUs: Histogram;
+  /** the part of the issue delay spent waiting for a connection */
+  connectWaitUs: Histogram;
 }
 
-export const HISTOGRAM_KEYS = ['ttftUs', 'tpotUs', 'itlUs', 'chunkGapUs', 'e2eUs', 'issueDelayUs'] as const;
+export const HISTOGRAM_KEYS = ['ttftUs', 'ttfaUs', 'tpotUs', 'itlUs', 'chunkGapUs', 'e2eUs', 'issueDelayUs', 'connectWaitUs'] as const;
+/** keys newer than schemaVersion 1's first files: an older result.json without them reads as empty */
+export const OPTIONAL_HISTOGRAM_KEYS: ReadonlySet<HistogramKey> = new Set(['ttfaUs', 'connectWaitUs']);
 export type HistogramKey = (typeof HISTOGRAM_KEYS)[number];
 
 export function createHistogramSet(): HistogramSet {
   return {
     ttftUs: createHistogram(),
+    ttfaUs: createHistogram(),
     tpotUs: createHistogram(),
     itlUs: createHistogram(),
     chunkGapUs: createHistogram(),
     e2eUs: createHistogram(),
     issueDelayUs: createHistogram(),
+    connectWaitUs: createHistogram(),
   };
 }
 
@@ -210,21 +218,25 @@ export function mergeSets(sets: readonly HistogramSet[]): HistogramSet {
 export function latencySet(set: HistogramSet): LatencySet {
   return {
     ttftMs: stats(set.ttftUs),
+    ttfaMs: stats(set.ttfaUs),
     tpotMs: stats(set.tpotUs),
     itlMs: stats(set.itlUs),
     chunkGapMs: stats(set.chunkGapUs),
     e2eMs: stats(set.e2eUs),
     issueDelayMs: stats(set.issueDelayUs),
+    connectWaitMs: stats(set.connectWaitUs),
   };
 }
 
 export function encodeSet(set: HistogramSet): Record<HistogramKey, string> {
   return {
     ttftUs: encode(set.ttftUs),
+    ttfaUs: encode(set.ttfaUs),
     tpotUs: encode(set.tpotUs),
     itlUs: encode(set.itlUs),
     chunkGapUs: encode(set.chunkGapUs),
     e2eUs: encode(set.e2eUs),
     issueDelayUs: encode(set.issueDelayUs),
+    connectWaitUs: encode(set.connectWaitUs),
   };
 }

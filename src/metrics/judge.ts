@@ -75,13 +75,22 @@ export function loadgenInputFor(input: JudgeInput, settings: LoadgenSettings): L
 export function judgeValidity(input: JudgeInput): Validity {
   const settings = loadgenSettingsFor(input);
   const v = computeValidity(loadgenInputFor(input, settings));
-  if (!input.interrupted) return v;
+  const extra: Validity['checks'] = [];
+  const recommendations = [...v.recommendations];
   // LoadGen has no notion of a stopped run; say plainly why it cannot count.
-  return {
-    valid: false,
-    checks: [...v.checks, { name: 'not_interrupted', passed: false, detail: 'the run was interrupted before its schedule finished' }],
-    recommendations: v.recommendations,
-  };
+  if (input.interrupted) extra.push({ name: 'not_interrupted', passed: false, detail: 'the run was interrupted before its schedule finished' });
+  const notStreamed = input.summary.notStreamed ?? 0;
+  if (input.scenario.request.stream && notStreamed > 0) {
+    // Without a stream there is no first token: its TTFT and TPOT were never measured.
+    extra.push({
+      name: 'responses_streamed',
+      passed: false,
+      detail: `${notStreamed} of ${input.summary.completed} answers came as one JSON body although stream: true was asked; they have no TTFT, TPOT or ITL`,
+    });
+    recommendations.push('a server or proxy answered stream: true without SSE: check for a buffering proxy (nginx proxy_buffering off) or a server without streaming support');
+  }
+  if (extra.length === 0) return v;
+  return { valid: false, checks: [...v.checks, ...extra], recommendations };
 }
 
 export function loadgenResultsFor(input: JudgeInput): { settings: LoadgenSettings; results: LoadgenResults } {

@@ -290,6 +290,7 @@ export function mergeShards(input: readonly ShardInput[], opts: MergeOptions): M
     outputTokens: sum((x) => x.outputTokens),
     partialOutputTokens: sum((x) => x.partialOutputTokens),
     retries: sum((x) => (x as { retries?: number }).retries ?? 0),
+    notStreamed: sum((x) => x.notStreamed ?? 0),
     durationMs: summarized.summary.durationMs,
     throughputWindow: summarized.summary.throughputWindow,
     goodputCompleted: goodputs.every((g) => g === null) ? null : goodputs.reduce<number>((a, g) => a + (g ?? 0), 0),

@@ -38,6 +38,8 @@ export interface SummaryCounters {
   partialOutputTokens: number;
   /** HTTP retries made (--retries); absent counts as 0 */
   retries?: number;
+  /** completed requests answered with one JSON body, not SSE; absent counts as 0 */
+  notStreamed?: number;
   /** the throughput window (for a merge: the caller's choice, e.g. the longest shard window on a shared t = 0) */
   durationMs: number;
   throughputWindow: ThroughputWindow;
@@ -62,6 +64,7 @@ export function summaryFromHistograms(histograms: HistogramSet, c: SummaryCounte
     outputTokens: c.outputTokens,
     partialOutputTokens: c.partialOutputTokens,
     retries: c.retries ?? 0,
+    notStreamed: c.notStreamed ?? 0,
     durationMs: c.durationMs,
     throughputWindow: c.throughputWindow,
     outputTokensPerSecond: rate(c.outputTokens),

@@ -96,6 +96,8 @@ export const LATENCY_SERIES = {
   chunk_gap: { field: 'chunkGapMs', label: 'chunk gap', description: 'gap between successive output chunks' },
   e2e: { field: 'e2eMs', label: 'E2E', description: 'end-to-end latency, from the scheduled time' },
   issue_delay: { field: 'issueDelayMs', label: 'issue delay', description: 'client lateness: issued - scheduled' },
+  ttfa: { field: 'ttfaMs', label: 'TTFA', description: 'time to first answer token (after reasoning), from the scheduled time' },
+  connect_wait: { field: 'connectWaitMs', label: 'connect wait', description: 'the part of issue delay spent waiting for a connection' },
 } as const satisfies Record<string, { field: keyof LatencySet; label: string; description: string }>;
 export type LatencySeriesName = keyof typeof LATENCY_SERIES;
 

@@ -23,6 +23,8 @@ export interface LatencyStats {
 export interface LatencySet {
   /** time to first token, from the scheduled time */
   ttftMs: LatencyStats;
+  /** time to first answer token (first content after reasoning), from the scheduled time: requests whose stream carried reasoning only */
+  ttfaMs: LatencyStats;
   /** (e2e - ttft) / (outputTokens - 1), per request */
   tpotMs: LatencyStats;
   /** per token: a chunk carrying k tokens contributes k gaps of gap/k */
@@ -33,6 +35,8 @@ export interface LatencySet {
   e2eMs: LatencyStats;
   /** issued - scheduled: the client's own lateness */
   issueDelayMs: LatencyStats;
+  /** the part of issueDelayMs spent waiting for a connection (a full pool, connection setup) */
+  connectWaitMs: LatencyStats;
 }
 
 export interface SummaryCore {
@@ -47,6 +51,12 @@ export interface SummaryCore {
   partialOutputTokens: number;
   /** HTTP retries made, over all requests (only with --retries N: tokbench never retries silently); always written, optional only for older results */
   retries?: number;
+  /**
+   * completed requests whose answer came as one JSON body, not SSE: with
+   * `stream: true` a server or proxy that does not stream (flagged); they have
+   * no TTFT, TPOT or ITL. Always written, optional only for older results
+   */
+  notStreamed?: number;
   /** the throughput window, ms (see docs/metrics.md per scenario) */
   durationMs: number;
   /**
@@ -151,6 +161,8 @@ export interface ResultJson {
     dataset: string;
     api: string;
     maxTokens: number;
+    /** the requests asked for a stream (`stream: true`); absent in older files: true */
+    stream?: boolean;
     constraints: { ttftP99Ms: number | null; tpotP99Ms: number | null };
     seeds: { qsl: string; sampleIndex: string; schedule: string };
     origins: Record<string, string>;
@@ -169,6 +181,9 @@ export interface ResultJson {
     chunkGapUs: string;
     e2eUs: string;
     issueDelayUs: string;
+    /** absent in files written before they were added */
+    ttfaUs?: string;
+    connectWaitUs?: string;
   };
   timeSeries: TimeBucket[];
   tags: Record<string, string>;

@@ -19,7 +19,7 @@ export class RecordWriter {
     readonly path: string,
     private readonly opts: { recordChunks: boolean } = { recordChunks: true },
   ) {
-    this.fd = openSync(path, 'a');
+    this.fd = openSync(path, 'wx');
   }
 
   write(rec: RequestRecord): void {

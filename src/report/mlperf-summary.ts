@@ -16,6 +16,7 @@
  */
 import type { LoadgenResults } from '../metrics/validity.js';
 import type { LoadgenSettings } from '../scenario/user-conf.js';
+import { BUILTIN_PROFILES } from '../scenario/builtins.js';
 
 // ─── C++ number formatting ───────────────────────────────────────────────────
 
@@ -281,8 +282,9 @@ export function renderMlperfSummary(input: MlperfLogInput): string {
   line(RULE);
   line(`samples_per_query : ${formatCppInteger(eff.samplesPerQuery)}`);
   line(`target_qps : ${formatCppDefault(eff.targetQps)}`);
-  line(`ttft_latency (ns): ${formatCppInteger(eff.ttftLatencyNs ?? 0)}`);
-  line(`tpot_latency (ns): ${formatCppInteger(eff.tpotLatencyNs ?? 0)}`);
+  const limits = benchmarkTokenLimitsNs(input.settings.model);
+  line(`ttft_latency (ns): ${formatCppInteger(eff.ttftLatencyNs ?? limits.ttftNs)}`);
+  line(`tpot_latency (ns): ${formatCppInteger(eff.tpotLatencyNs ?? limits.tpotNs)}`);
   line(`max_async_queries : ${formatCppInteger(eff.maxAsyncQueries)}`);
   line(`min_duration (ms): ${formatCppInteger(eff.minDurationMs)}`);
   line(`max_duration (ms): ${formatCppInteger(eff.maxDurationMs)}`);
@@ -319,4 +321,15 @@ export function renderMlperfSummary(input: MlperfLogInput): string {
   else line(`${errors.length} ERRORS encountered. See detailed log.`);
 
   return out.join('\n') + '\n';
+}
+
+/**
+ * The benchmark's token limits as LoadGen prints them in every scenario: it
+ * reads them from the model's `Server.ttft_latency` / `Server.tpot_latency` in
+ * mlperf.conf even for Offline, where they constrain nothing. 0 for a model the
+ * built-in profiles do not know.
+ */
+export function benchmarkTokenLimitsNs(loadgenModel: string): { ttftNs: number; tpotNs: number } {
+  const p = Object.values(BUILTIN_PROFILES).find((b) => b.loadgenModel === loadgenModel && b.ttftP99Ms !== null);
+  return { ttftNs: (p?.ttftP99Ms ?? 0) * 1e6, tpotNs: (p?.tpotP99Ms ?? 0) * 1e6 };
 }

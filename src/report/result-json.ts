@@ -6,7 +6,7 @@
  * wrong when it cannot.
  */
 import { ConfigError, type Problem } from '../errors.js';
-import { decode, encodeSet, HISTOGRAM_KEYS, type HistogramSet } from '../metrics/histogram.js';
+import { createHistogram, decode, EMPTY_STATS, encodeSet, HISTOGRAM_KEYS, OPTIONAL_HISTOGRAM_KEYS, type HistogramSet } from '../metrics/histogram.js';
 import type { EndpointIdentity } from '../metrics/summary.js';
 import type {
   EndpointSummary,
@@ -72,6 +72,7 @@ export function buildResultJson(input: ResultJsonInput): ResultJson {
       dataset: s.dataset.path ?? s.dataset.source,
       api: s.request.api,
       maxTokens: s.request.maxTokens,
+      stream: s.request.stream,
       constraints: { ttftP99Ms: s.constraints.ttftP99Ms, tpotP99Ms: s.constraints.tpotP99Ms },
       seeds: { ...s.seeds },
       origins: { ...s.origins },
@@ -93,8 +94,13 @@ export function decodeHistograms(histograms: ResultJson['histograms'], where: st
   const out: Partial<HistogramSet> = {};
   const problems: Problem[] = [];
   for (const k of HISTOGRAM_KEYS) {
+    const encoded = histograms[k];
+    if (encoded === undefined && OPTIONAL_HISTOGRAM_KEYS.has(k)) {
+      out[k] = createHistogram();
+      continue;
+    }
     try {
-      out[k] = decode(histograms[k]);
+      out[k] = decode(encoded!);
     } catch (err) {
       problems.push({ where: `histograms.${k}`, message: (err as Error).message });
     }
@@ -156,7 +162,9 @@ function describe(v: Json): string {
 }
 
 const STAT_KEYS = ['count', 'min', 'mean', 'p50', 'p90', 'p95', 'p97', 'p99', 'p999', 'max'] as const;
-const LATENCY_KEYS = ['ttftMs', 'tpotMs', 'itlMs', 'chunkGapMs', 'e2eMs', 'issueDelayMs'] as const;
+const LATENCY_KEYS = ['ttftMs', 'ttfaMs', 'tpotMs', 'itlMs', 'chunkGapMs', 'e2eMs', 'issueDelayMs', 'connectWaitMs'] as const;
+/** latency figures added after the first schemaVersion 1 files: absent in an older file reads as no data */
+const OPTIONAL_LATENCY_KEYS: ReadonlySet<string> = new Set(['ttfaMs', 'connectWaitMs']);
 const CORE_NUMBERS = [
   'issued',
   'completed',
@@ -187,6 +195,7 @@ function checkCore(c: Checker, o: Record<string, Json>, path: string, window: st
   const lat = c.obj(o.latency, `${path}.latency`);
   if (lat !== null) {
     for (const lk of LATENCY_KEYS) {
+      if (lat[lk] === undefined && OPTIONAL_LATENCY_KEYS.has(lk)) lat[lk] = { ...EMPTY_STATS };
       const st = c.obj(lat[lk], `${path}.latency.${lk}`);
       if (st !== null) for (const sk of STAT_KEYS) c.num(st, sk, `${path}.latency.${lk}`);
     }
@@ -306,7 +315,7 @@ export function parseResultJson(text: string, where: string): ResultJson {
   });
 
   const h = c.obj(r.histograms, 'histograms');
-  if (h !== null) for (const k of HISTOGRAM_KEYS) c.str(h, k, 'histograms');
+  if (h !== null) for (const k of HISTOGRAM_KEYS) if (h[k] !== undefined || !OPTIONAL_HISTOGRAM_KEYS.has(k)) c.str(h, k, 'histograms');
 
   if (r.timeSeries === undefined) r.timeSeries = [];
   const ts = c.arr(r.timeSeries, 'timeSeries');

@@ -49,6 +49,11 @@ const LAT_ROWS: readonly [keyof SummaryCore['latency'], string][] = [
   ['e2eMs', 'E2E'],
   ['issueDelayMs', 'Issue delay'],
 ];
+/** rows shown only when they hold data: reasoning streams, and connection waits of a millisecond or more */
+const LAT_ROWS_WHEN_MEASURED: readonly [keyof SummaryCore['latency'], string, (st: LatencyStats) => boolean][] = [
+  ['ttfaMs', 'TTFA (answer)', (st) => st.count > 0],
+  ['connectWaitMs', '  connect wait', (st) => st.count > 0 && st.max >= 1],
+];
 
 const TOKEN_SOURCE_TEXT: Record<string, string> = {
   usage: 'server usage',
@@ -155,6 +160,12 @@ export function renderTerminal(result: ResultJson, opts: TerminalOptions): strin
   if (s.partialOutputTokens > 0) {
     out.push(flat('', c.dim(`${formatCount(s.partialOutputTokens)} output tokens of failed requests not counted in throughput`)));
   }
+  if ((s.notStreamed ?? 0) > 0 && result.scenario.stream !== false) {
+    out.push(flat('', c.yellow(`${formatCount(s.notStreamed ?? 0)} answers came as one JSON body although stream: true was asked (no SSE: a buffering proxy?): they have no TTFT, TPOT or ITL`)));
+  }
+  if (s.failed > 0) {
+    out.push(flat('', c.dim(`latency figures rest on the ${formatCount(s.completed)} completed requests, not on the ${formatCount(s.failed)} failed`)));
+  }
   if ((s.retries ?? 0) > 0) {
     out.push(flat('', c.yellow(`${formatCount(s.retries ?? 0)} HTTP retries (--retries): latency counts from the first attempt`)));
   }
@@ -236,8 +247,13 @@ function renderLatencyTable(lat: SummaryCore['latency'], c: ChalkInstance): stri
     c.bold(padEnd('Latency', LAT_LABEL_WIDTH + 2)) +
       LAT_COLUMNS.map(([, h]) => c.dim(padStart(h, LAT_COL_WIDTH))).join(''),
   );
-  for (const [key, label] of LAT_ROWS) {
-    const st = lat[key];
+  const rows = [...LAT_ROWS];
+  for (const [key, label, shown] of LAT_ROWS_WHEN_MEASURED) {
+    const st = lat[key] as LatencyStats | undefined;
+    if (st !== undefined && shown(st)) rows.splice(key === 'ttfaMs' ? 1 : rows.length, 0, [key, label]);
+  }
+  for (const [key, label] of rows) {
+    const st = lat[key] as LatencyStats | undefined;
     const cells = LAT_COLUMNS.map(([k]) => padStart(st === undefined || st.count === 0 ? DASH : formatDurationMs(st[k]), LAT_COL_WIDTH));
     lines.push(`  ${padEnd(label, LAT_LABEL_WIDTH)}${cells.join('')}`);
   }

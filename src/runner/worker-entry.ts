@@ -72,7 +72,7 @@ async function main(): Promise<void> {
     drainTimeoutMs: init.drainTimeoutMs,
     graceMs: init.graceMs,
     balancing: init.balancing,
-    countTokens: tokenizer === null ? null : (text: string) => tokenizer.count(text),
+    countTokens: tokenizer === null ? null : (text: string) => tokenizer.countOutput(text),
     interrupt: interrupt.signal,
     hardStop: hardStop.signal,
     warmupSeed: init.warmupSeed,

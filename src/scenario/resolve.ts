@@ -546,6 +546,22 @@ function build(layers: Layers, name: string, problems: Problem[], fileWhere: str
     check(false, 'request.promptFormat', 'token-id prompts are only accepted by /v1/completions', 'use --api completions, or --prompt-format text');
   }
 
+  if (g<boolean>('request.stream') === false) {
+    // A non-streamed answer has no first token and no per-token times: a limit on them could only pass vacuously.
+    for (const path of ['constraints.ttftP99Ms', 'constraints.tpotP99Ms']) {
+      if (g<number | null>(path) === null) continue;
+      const origin = layers.origins[path];
+      // The benchmark's own limits do not apply to a run that cannot measure them; a limit the user set is a mistake.
+      if (origin === 'profile' || origin === 'default' || origin === 'mlperf.conf') layers.set(path, null, 'default');
+      else check(false, path, `${path.slice('constraints.'.length)} is a constraint on streamed tokens, but requests are not streamed (--no-stream)`, 'stream the requests, or leave the constraint out');
+    }
+    for (const t of g<string[]>('thresholds')) {
+      if (/(^|[\s.\]])(ttft|ttfa|tpot|itl|chunk_gap|goodput)\b/.test(t)) {
+        check(false, 'thresholds', `'${t}' asserts on streamed-token timing, but requests are not streamed (--no-stream): there is no TTFT, TPOT or ITL`, 'stream the requests, or assert on e2e (e.g. e2e.p99 <= 30s)');
+      }
+    }
+  }
+
   const headers = g<Record<string, string>>('request.headers');
   for (const [k, v] of Object.entries(headers)) {
     // A header value with CR/LF would smuggle extra headers into every request.

@@ -30,8 +30,15 @@ export interface Schedule {
     requestedQueries: number;
     /** number of dataset-sized blocks issued (equal issue) */
     blocks: number;
-    /** scheduled time of the last query, µs (Server), LoadGen's generated_query_duration */
+    /** scheduled time of the last query, µs (Server) */
     lastScheduledUs: number;
+    /**
+     * LoadGen's generated_query_duration (Server): the timeline's end after its
+     * last query, i.e. the last scheduled time plus one more inter-arrival gap
+     * (GenerateQueries adds a gap after each query it makes). Absent in older
+     * run.json files; 0 for schedules without times.
+     */
+    generatedDurationUs?: number;
   };
   shard: { index: number; count: number } | null;
 }
@@ -81,7 +88,7 @@ export function buildSchedule({ scenario, librarySize }: BuildScheduleInput): Sc
     scheduledAtUs,
     maxConcurrency: load.maxConcurrency,
     totalQueries: count,
-    sizing: { rule, requestedQueries: requested, blocks: Math.ceil(count / librarySize), lastScheduledUs: 0 },
+    sizing: { rule, requestedQueries: requested, blocks: Math.ceil(count / librarySize), lastScheduledUs: 0, generatedDurationUs: 0 },
     shard: null,
   };
 }
@@ -92,8 +99,7 @@ function poissonSchedule(scenario: ResolvedScenario, librarySize: number, qps: n
   const explicit = run.samples;
   const minDurationUs = run.minDurationMs * 1000;
   // vLLM's burstiness: gamma inter-arrivals with shape k and mean 1/qps; k = 1 is Poisson.
-  const shape = load.burstiness;
-  const gap = shape === 1 ? () => rng.exponential(qps) * 1e6 : () => rng.gamma(shape, 1 / (qps * shape)) * 1e6;
+  const gap = arrivalGap(rng, qps, load.burstiness);
 
   const times: number[] = [];
   let t = 0;
@@ -122,6 +128,8 @@ function poissonSchedule(scenario: ResolvedScenario, librarySize: number, qps: n
     }
   }
   const count = times.length;
+  // drawn last, so the times above are what they were without it
+  const generatedDurationUs = Math.round(t + gap());
   const sampleIndex = sampleOrder(count, librarySize, seeds.sampleIndex, rule !== 'explicit' && run.equalIssue);
   return {
     pattern: 'poisson',
@@ -131,9 +139,41 @@ function poissonSchedule(scenario: ResolvedScenario, librarySize: number, qps: n
     scheduledAtUs: Float64Array.from(times),
     maxConcurrency: load.maxConcurrency,
     totalQueries: count,
-    sizing: { rule, requestedQueries: requested, blocks: Math.ceil(count / librarySize), lastScheduledUs: times[count - 1] ?? 0 },
+    sizing: { rule, requestedQueries: requested, blocks: Math.ceil(count / librarySize), lastScheduledUs: times[count - 1] ?? 0, generatedDurationUs },
     shard: null,
   };
+}
+
+/** Inter-arrival gaps (µs) at `qps`: vLLM's burstiness, gamma with shape k and mean 1/qps; k = 1 is Poisson. */
+function arrivalGap(rng: Rng, qps: number, shape: number): () => number {
+  return shape === 1 ? () => rng.exponential(qps) * 1e6 : () => rng.gamma(shape, 1 / (qps * shape)) * 1e6;
+}
+
+/** Rng stream of shard i's own arrival process (stream 0 is the unsharded schedule's). */
+const SHARD_ARRIVAL_STREAM = 0x5a4d;
+
+/**
+ * Shard i of N of a run spread over N clients (--shard i/N): the same queries as
+ * shardSchedule (seq ≡ i mod N, the same samples, so merge finds the set
+ * complete), but a Poisson (or gamma) schedule's times are the shard's own
+ * arrival process at qps/N, drawn from the shard's own seeded stream. Taking
+ * every N-th arrival of one Poisson process would give each node Erlang-N
+ * gaps (coefficient of variation 1/√N): smoother than Poisson, and optimistic
+ * tails. N independent Poisson processes at qps/N are each Poisson and
+ * together Poisson at qps. Offline and closed-loop schedules have no times.
+ */
+export function shardScheduleForNode(s: Schedule, index: number, count: number, scenario: ResolvedScenario): Schedule {
+  const sh = shardSchedule(s, index, count);
+  if (s.pattern !== 'poisson' || count === 1) return sh;
+  const qps = scenario.load.targetQps;
+  if (qps === null || !(qps > 0)) throw new RangeError('a Poisson schedule needs targetQps > 0');
+  const gap = arrivalGap(new Rng(scenario.seeds.schedule, SHARD_ARRIVAL_STREAM + index), qps / count, scenario.load.burstiness);
+  let t = 0;
+  for (let k = 0; k < sh.length; k++) {
+    t += gap();
+    sh.scheduledAtUs[k] = Math.round(t);
+  }
+  return sh;
 }
 
 /**

@@ -80,6 +80,8 @@ export class Exchange implements Dispatcher.DispatchHandler {
   private member = 0;
   /** when undici handed the request to a socket; -1 until then */
   sentUs = -1;
+  /** the request's time left when it was handed to the pool (ms) */
+  private remainingMs = 0;
 
   constructor(
     private readonly host: ExchangeHost,
@@ -95,11 +97,8 @@ export class Exchange implements Dispatcher.DispatchHandler {
 
   start(remainingMs: number): void {
     const h = this.host;
+    this.remainingMs = remainingMs;
     this.deadlineTimer = setTimeout(() => this.abortWith('request_timeout', `no complete response within ${h.requestTimeoutMs} ms`), remainingMs);
-    const headersMs = h.headersTimeoutMs;
-    if (headersMs > 0 && headersMs < remainingMs) {
-      this.headersTimer = setTimeout(() => this.abortWith('headers_timeout', `no response headers within ${headersMs} ms`), headersMs);
-    }
   }
 
   /** The idle check costs nothing per chunk: data only stamps lastBytesMs, and the timer re-arms itself for the time left. */
@@ -118,6 +117,11 @@ export class Exchange implements Dispatcher.DispatchHandler {
     if (this.pendingAbort !== null) {
       controller.abort(this.pendingAbort);
       return;
+    }
+    // The server's timeouts count from sending: a wait for a connection is the client's.
+    const headersMs = this.host.headersTimeoutMs;
+    if (headersMs > 0 && headersMs < this.remainingMs && !this.settled) {
+      this.headersTimer = setTimeout(() => this.abortWith('headers_timeout', `no response headers within ${headersMs} ms`), headersMs);
     }
     const ftMs = this.host.firstTokenTimeoutMs;
     if (ftMs > 0 && this.host.request.stream && !this.settled) {

@@ -82,7 +82,8 @@ describe('simulator faults', () => {
   it('HTTP 500 and 503: counted as http_5xx, status kept per request, no silent retry', async () => {
     const s = await sim({ '500': 0.2, '503': 0.2 });
     const o = await runAgainst(s.url, ['--samples', '40']);
-    expect(o.code, o.stderr).toBe(0);
+    // any failed request fails the run by default (issue 13)
+    expect(o.code, o.stderr).toBe(1);
     expectAccounted(o, 40);
     const st = s.stats();
     const injected = st.faults['500'] + st.faults['503'];
@@ -123,7 +124,8 @@ describe('simulator faults', () => {
   it('reset mid-stream: counted as reset, the tokens received before it reported apart', async () => {
     const s = await sim({ reset: 0.3 });
     const o = await runAgainst(s.url, ['--samples', '30']);
-    expect(o.code, o.stderr).toBe(0);
+    // any failed request fails the run by default (issue 13)
+    expect(o.code, o.stderr).toBe(1);
     expectAccounted(o, 30);
     const injected = s.stats().faults.reset;
     expect(injected).toBeGreaterThan(0);
@@ -136,7 +138,8 @@ describe('simulator faults', () => {
   it('stall mid-stream: the idle timeout fires and the run does not hang', async () => {
     const s = await sim({ stall: 0.25 });
     const o = await runAgainst(s.url, ['--samples', '24', '--idle-timeout', '500ms']);
-    expect(o.code, o.stderr).toBe(0);
+    // any failed request fails the run by default (issue 13)
+    expect(o.code, o.stderr).toBe(1);
     expectAccounted(o, 24);
     const injected = s.stats().faults.stall;
     expect(injected).toBeGreaterThan(0);
@@ -210,7 +213,8 @@ describe('scripted servers', () => {
   it('stream without [DONE] but with a finish_reason is complete; without either it is incomplete_stream', async () => {
     const f = await fake((_req, i) => ({ steps: [{ tokens: 2 }, { tokens: 2 }], done: false, finish: i % 2 === 0 ? 'last' : 'none', usage: 'last' }));
     const o = await runAgainst(f.url, ['--samples', '10', '--max-concurrency', '1']);
-    expect(o.code, o.stderr).toBe(0);
+    // any failed request fails the run by default (issue 13)
+    expect(o.code, o.stderr).toBe(1);
     expectAccounted(o, 10);
     expect(o.result.summary.completed).toBe(5);
     expect(o.result.summary.errors.incomplete_stream).toBe(5);
@@ -279,13 +283,17 @@ describe('scripted servers', () => {
     expect(o.stderr).toContain('hint: check that the server is still up');
   });
 
-  it('some requests fail while the server stays up: counted, and the run succeeds (exit 0)', async () => {
+  it('some requests fail while the server stays up: counted; the run fails by default and succeeds under an explicit error-rate threshold', async () => {
     // every 5th response is cut right after its headers
     const f = await fake((_req, i) => (i % 5 === 4 ? { steps: [], end: 'reset', done: false } : { steps: [{ tokens: 2 }], usage: 'last' }));
     const o = await runAgainst(f.url, ['--samples', '20']);
     expectAccounted(o, 20);
-    expect(o.code, o.stderr).toBe(0);
+    expect(o.code, o.stderr).toBe(1);
     expect(o.result.summary.failed).toBe(4);
+    expect(o.result.thresholds).toEqual([{ expr: 'failed == 0', passed: false, actual: 4 }]);
+    const relaxed = await runAgainst(f.url, ['--samples', '20', '--assert', 'error_rate <= 20%']);
+    expectAccounted(relaxed, 20);
+    expect(relaxed.code, relaxed.stderr).toBe(0);
   });
 
   it.each([

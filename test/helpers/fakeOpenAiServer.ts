@@ -299,7 +299,8 @@ export async function startFakeOpenAiServer(opts: FakeServerOptions = {}): Promi
     });
   }
 
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  // A deep accept queue: thousands of clients connecting at once must not have their SYNs dropped (a 1 s retry).
+  await new Promise<void>((resolve) => server.listen({ port: 0, host: '127.0.0.1', backlog: 4096 }, resolve));
   const port = (server.address() as AddressInfo).port;
 
   return {

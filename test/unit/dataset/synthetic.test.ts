@@ -172,6 +172,9 @@ describe('synthetic library', () => {
       count(text) {
         return this.encode(text).length;
       },
+      countOutput(text) {
+        return this.encode(text).length;
+      },
       decode: (ids) => real.decode(ids),
     };
     const lib = makeSyntheticLibrary({

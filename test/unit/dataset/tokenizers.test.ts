@@ -98,3 +98,41 @@ describe('o200k_harmony tokenizer', () => {
     expect(harmonyDecode([HARMONY_IDS.return])).toBe('<|return|>');
   });
 });
+
+describe('output-text fallback count (no usage from the server)', () => {
+  // What a server streams: text pieces whose join is the generated text, each
+  // piece usually starting with the space of its token's ▁.
+  const piece = fc.constantFrom(' Paris', ' the', ' cat', 'ing', ',', '.', ' 42', '\n', ' ', '  ', ' é', '語', "'s", ' The', ' un', '-', '😀');
+
+  it('Llama 2: " Paris" is one token and 20 × " the" twenty, as the tokenizer counts the text itself', async () => {
+    const tok = await loadTokenizer('llama2');
+    expect(tok.countOutput(' Paris')).toBe(1);
+    expect(tok.countOutput(' the'.repeat(20))).toBe(20);
+    expect(tok.countOutput('')).toBe(0);
+    for (const text of TEXTS) expect(tok.countOutput(text), JSON.stringify(text)).toBe(llamaRaw.encode(text, false, false).length);
+  });
+
+  it('Llama 2: streamed pieces are counted as the tokenizer counts the joined text', async () => {
+    const tok = await loadTokenizer('llama2');
+    fc.assert(
+      fc.property(fc.array(piece, { minLength: 1, maxLength: 60 }), (pieces) => {
+        const text = pieces.join('');
+        expect(tok.countOutput(text)).toBe(llamaRaw.encode(text, false, false).length);
+      }),
+      { numRuns: 400, seed: 13 },
+    );
+  });
+
+  it('o200k_harmony: the same count as gpt-tokenizer on the joined text', async () => {
+    const tok = await loadTokenizer('o200k_harmony');
+    expect(tok.countOutput(' Paris')).toBe(harmonyEncode(' Paris').length);
+    fc.assert(
+      fc.property(fc.array(piece, { minLength: 1, maxLength: 60 }), (pieces) => {
+        const text = pieces.join('');
+        expect(tok.countOutput(text)).toBe(harmonyEncode(text, { disallowedSpecial: new Set() }).length);
+      }),
+      { numRuns: 400, seed: 19 },
+    );
+    for (const text of TEXTS) expect(tok.countOutput(text)).toBe(harmonyEncode(text, { disallowedSpecial: new Set() }).length);
+  });
+});

@@ -180,7 +180,7 @@ describe('encode, decode, add', () => {
     recordUs(set.ttftUs, 50_000);
     recordUs(set.itlUs, 10_000, 3);
     const enc = encodeSet(set);
-    expect(Object.keys(enc).sort()).toEqual(['chunkGapUs', 'e2eUs', 'issueDelayUs', 'itlUs', 'tpotUs', 'ttftUs']);
+    expect(Object.keys(enc).sort()).toEqual(['chunkGapUs', 'connectWaitUs', 'e2eUs', 'issueDelayUs', 'itlUs', 'tpotUs', 'ttfaUs', 'ttftUs']);
     const lat = latencySet(set);
     expectWithin(lat.ttftMs.p50, 50);
     expect(lat.itlMs.count).toBe(3);

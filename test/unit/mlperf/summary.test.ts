@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { renderMlperfSummary } from '../../../src/report/mlperf-summary.js';
+import { benchmarkTokenLimitsNs, renderMlperfSummary } from '../../../src/report/mlperf-summary.js';
+import { generatedQueryDurationNs } from '../../../src/report/mlperf-files.js';
 import { computeLoadgenResults, type LoadgenResultsInput } from '../../../src/metrics/validity.js';
 import { fixture, gptOssServerTest09V609, llama2OfflineV605, llama2ServerV605, requested, settings } from './golden-inputs.js';
 
@@ -104,5 +105,24 @@ describe('summary of computed runs', () => {
       warnings: [{ key: 'warning_generic_message', message: 'w' }],
     };
     expect(renderMlperfSummary(input).endsWith('\n1 warning encountered. See detailed log.\n\n1 ERROR encountered. See detailed log.\n')).toBe(true);
+  });
+});
+
+describe('LoadGen log values tokbench used to print differently', () => {
+  it('Offline prints the benchmark token limits (from the Server keys), not 0, when the scenario sets none', () => {
+    const input = llama2OfflineV605();
+    const eff = { ...input.settings.effective, ttftLatencyNs: null, tpotLatencyNs: null };
+    const text = renderMlperfSummary({ ...input, settings: { ...input.settings, effective: eff } });
+    expect(text).toContain('ttft_latency (ns): 2000000000\n');
+    expect(text).toContain('tpot_latency (ns): 200000000\n');
+    expect(benchmarkTokenLimitsNs('gpt-oss-120b')).toEqual({ ttftNs: 3e9, tpotNs: 80e6 });
+    expect(benchmarkTokenLimitsNs('not-a-benchmark')).toEqual({ ttftNs: 0, tpotNs: 0 });
+  });
+
+  it('generated_query_duration: Offline 1/QPS; Server the end of the timeline after its last query', () => {
+    const offline = llama2OfflineV605().settings;
+    expect(generatedQueryDurationNs(offline, { rule: 'offline', requestedQueries: 1, blocks: 1, lastScheduledUs: 0, generatedDurationUs: 0 })).toBe(Math.floor(1e9 / 3800));
+    const server = llama2ServerV605().settings;
+    expect(generatedQueryDurationNs(server, { rule: 'server', requestedQueries: 1, blocks: 1, lastScheduledUs: 1_000, generatedDurationUs: 1_250 })).toBe(1_250_000);
   });
 });

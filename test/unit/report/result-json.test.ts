@@ -142,7 +142,7 @@ describe('buildResultJson', () => {
       constraints: { ttftP99Ms: 2000, tpotP99Ms: 200 },
       seeds: { qsl: '2465351861681999779' },
     });
-    expect(Object.keys(r.histograms).sort()).toEqual(['chunkGapUs', 'e2eUs', 'issueDelayUs', 'itlUs', 'tpotUs', 'ttftUs']);
+    expect(Object.keys(r.histograms).sort()).toEqual(['chunkGapUs', 'connectWaitUs', 'e2eUs', 'issueDelayUs', 'itlUs', 'tpotUs', 'ttfaUs', 'ttftUs']);
     for (const v of Object.values(r.histograms)) expect(typeof v).toBe('string');
     // 30 queries 0.4 s apart; the last-issued (seq 29) completes at 29·0.4 + 1.05 s
     expect(r.summary.durationMs).toBe(12_650);

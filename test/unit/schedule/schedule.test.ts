@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { buildSchedule, shardSchedule } from '../../../src/schedule/schedule.js';
+import { buildSchedule, shardSchedule, shardScheduleForNode } from '../../../src/schedule/schedule.js';
 import { scenarioFor } from '../../helpers/scenario.js';
 
 describe('Poisson schedule', () => {
@@ -10,6 +10,9 @@ describe('Poisson schedule', () => {
 
   it('has the requested count and increasing times', () => {
     expect(s.length).toBe(100_000);
+    // LoadGen's generated_query_duration: one more gap after the last arrival
+    expect(s.sizing.generatedDurationUs!).toBeGreaterThan(s.sizing.lastScheduledUs);
+    expect(s.sizing.generatedDurationUs! - s.sizing.lastScheduledUs).toBeLessThan(1e6);
     expect(gapsS.every((g) => g >= 0)).toBe(true);
   });
 
@@ -113,5 +116,50 @@ describe('sharding', () => {
     }
     expect(seen.size).toBe(1001);
     for (let q = 0; q < full.length; q++) expect(seen.get(q)).toEqual({ t: full.scheduledAtUs[q], s: full.sampleIndex[q] });
+  });
+});
+
+describe('per-node shards (--shard i/N)', () => {
+  const scenario = scenarioFor('llama2-70b/server', { targetQps: 400, samples: 40_000, seed: '11' });
+  const full = buildSchedule({ scenario, librarySize: 97 });
+  const N = 4;
+  const shards = Array.from({ length: N }, (_, i) => shardScheduleForNode(full, i, N, scenario));
+  const gaps = (t: Float64Array) => Array.from(t.subarray(1), (v, k) => v - t[k]!);
+  const cv = (g: number[]) => {
+    const mean = g.reduce((a, b) => a + b, 0) / g.length;
+    const sd = Math.sqrt(g.reduce((a, b) => a + (b - mean) ** 2, 0) / g.length);
+    return { mean, cv: sd / mean };
+  };
+
+  it('each shard sees Poisson arrivals at qps/N (gap CV within 0.05 of 1), not every N-th arrival (CV 1/√N)', () => {
+    for (const sh of shards) {
+      const { mean, cv: c } = cv(gaps(sh.scheduledAtUs));
+      expect(Math.abs(c - 1)).toBeLessThan(0.05);
+      expect(Math.abs(mean - (1e6 * N) / 400) / ((1e6 * N) / 400)).toBeLessThan(0.03);
+    }
+    // what the old split gave: Erlang-4 gaps
+    expect(cv(gaps(shardSchedule(full, 0, N).scheduledAtUs)).cv).toBeLessThan(0.6);
+  });
+
+  it('the shards still issue each query of the schedule once, with its sample', () => {
+    const seen = new Set<number>();
+    shards.forEach((sh, i) => {
+      for (let k = 0; k < sh.length; k++) {
+        const q = sh.seq[k]!;
+        expect(q % N).toBe(i);
+        expect(seen.has(q)).toBe(false);
+        seen.add(q);
+        expect(sh.sampleIndex[k]).toBe(full.sampleIndex[q]);
+      }
+      for (let k = 1; k < sh.length; k++) expect(sh.scheduledAtUs[k]!).toBeGreaterThanOrEqual(sh.scheduledAtUs[k - 1]!);
+      expect(sh.sizing).toEqual(full.sizing);
+    });
+    expect(seen.size).toBe(full.length);
+  });
+
+  it('is seeded: the same shard twice is the same schedule; another shard is not', () => {
+    const again = shardScheduleForNode(full, 1, N, scenario);
+    expect(Array.from(again.scheduledAtUs)).toEqual(Array.from(shards[1]!.scheduledAtUs));
+    expect(again.scheduledAtUs[5]).not.toBe(shards[2]!.scheduledAtUs[5]);
   });
 });
