@@ -38,6 +38,8 @@ export interface ServerConfig {
   stampEvery?: number;
   /** paced: HTTP/2 cleartext (h2c, prior knowledge) instead of HTTP/1.1 */
   h2?: boolean;
+  /** port to listen on (default: any free one) */
+  port?: number;
   /** planted: TTFT range [min, max] ms and gap range [min, max] ms, chosen per request by its prompt index */
   ttftMs?: [number, number];
   gapRangeMs?: [number, number];
@@ -231,10 +233,12 @@ function main(): void {
     h1.requestTimeout = 0;
   }
   // deep accept queue: 10,000 streams connect at once (capped by net.core.somaxconn)
-  server.listen({ port: 0, host: '127.0.0.1', backlog: 16_384 }, () => {
+  server.listen({ port: cfg.port ?? 0, host: '127.0.0.1', backlog: 16_384 }, () => {
     const addr = server.address();
     const port = typeof addr === 'object' && addr !== null ? addr.port : 0;
-    process.send?.({ type: 'ready', port });
+    // run by hand (docs/performance.md, side by side with another client): say where
+    if (process.send === undefined) process.stdout.write(`bench server (${cfg.mode}) on http://127.0.0.1:${port}\n`);
+    else process.send({ type: 'ready', port });
   });
   let cpuMark = process.cpuUsage();
   let eluMark = performance.eventLoopUtilization();
