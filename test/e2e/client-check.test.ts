@@ -39,7 +39,8 @@ describe('client self-check', () => {
   // Offline with a warm-up: the connections are open before the measured phase, and no query has a
   // time to keep, so what other processes on a shared test machine do to this one's timing (issue
   // delay of a few ms) does not enter; the loop and CPU bounds still do.
-  it('a quiet run kept up: clientBound false, the figures in result.json', async () => {
+  // One retry, as the other timing e2e cases: a shared machine can stall any process for 10 ms.
+  it('a quiet run kept up: clientBound false, the figures in result.json', { retry: 1 }, async () => {
     const out = tempDir();
     const r = await run(out, ['llama2-70b/offline', '--max-concurrency', '8', '--warmup', '8']);
     const res = JSON.parse(readFileSync(join(out, 'result.json'), 'utf8')) as ResultJson;
