@@ -330,7 +330,7 @@ export async function executeRun(scenarioArg: string | undefined, o: RunCliOptio
     if (selectorProblems.length > 0) throw new ConfigError(selectorProblems);
     const endpoints: EndpointInfo[] = await preflight(
       scenario.endpoints.map((e) => ({ ...e, model: e.model ?? scenario.request.model })),
-      { apiKey, timeoutMs: 10_000, headers: scenario.request.headers, ...(tls ? { tls } : {}) },
+      { apiKey, timeoutMs: 10_000, headers: scenario.request.headers, ...(tls ? { tls } : {}), ...(o.http2 === true ? { http2: true } : {}) },
     );
 
     const tokenizer = await loadTokenizer(scenario.dataset.tokenizer);
