@@ -7,9 +7,10 @@
 import { availableParallelism } from 'node:os';
 import { stats } from '../src/metrics/histogram.js';
 import type { ApiShape, ServerConfig } from './server.js';
+import { pacedCase, stampEvery, type PacedFigures, type PacedRounds } from './paced.js';
 import { drive, driveWorkers, makeLibrary, makeSut, percentile, scenario, schedule, sortedOf, startServer, type BenchServer, type DriveResult } from './harness.js';
 
-export type CaseGroup = 'ingest' | 'paced' | 'adherence' | 'fidelity' | 'memory';
+export type CaseGroup = 'ingest' | 'paced' | 'scaling' | 'adherence' | 'fidelity' | 'memory';
 
 export interface CaseSpec {
   id: string;
@@ -25,6 +26,12 @@ export interface CaseSpec {
   workers?: number;
   /** paced: ms between events */
   gapMs?: number;
+  /** paced: 2-4 tokens per event (speculative decoding) */
+  spec?: boolean;
+  /** paced: HTTP/2 (h2c) */
+  http2?: boolean;
+  /** paced: warm-up, short and long runs, in rounds of `streams` requests */
+  rounds?: PacedRounds;
   /** adherence: target QPS and schedule length */
   qps?: number;
   durationMs?: number;
@@ -83,6 +90,8 @@ export interface CaseResult {
   rssAtStartMB?: number;
   heapUsedMB?: number;
   recordsMB?: number;
+  /** paced and scaling cases */
+  paced?: PacedFigures;
   notes?: string[];
 }
 
@@ -98,9 +107,26 @@ export function caseList(quick: boolean): CaseSpec[] {
     list.push({ id: `ingest-chat-${streams}-w${cores}`, group: 'ingest', api: 'chat', streams, tokens: 256, workers: cores, requests: Math.max(2 * streams, Math.round(ingestTokens / 256)), maxDurationMs: 120_000 });
   }
   list.push({ id: 'ingest-completions-256', group: 'ingest', api: 'completions', streams: 256, tokens: 256, requests: Math.round(ingestTokens / 256), maxDurationMs: 120_000 });
-  for (const streams of [64, 256, 1024]) {
-    list.push({ id: `paced-chat-${streams}`, group: 'paced', api: 'chat', streams, tokens: 256, gapMs: 1, requests: streams * (quick ? 3 : 6), maxDurationMs: 60_000 });
-  }
+  // Paced (issue 14): one event per write every 2 ms per stream, 256 tokens (10,000 streams: 64, one round).
+  const paced = (streams: number, rounds: PacedRounds, more: Partial<CaseSpec> = {}): CaseSpec => ({
+    id: `paced-chat-${streams}${more.spec ? '-spec' : ''}${more.http2 ? '-h2' : ''}${more.workers ? `-w${more.workers}` : ''}`,
+    group: more.workers ? 'scaling' : 'paced',
+    api: 'chat',
+    streams,
+    tokens: 256,
+    gapMs: 2,
+    rounds,
+    requests: streams * rounds.long,
+    maxDurationMs: 120_000,
+    ...more,
+  });
+  const r64: PacedRounds = quick ? { warm: 1, short: 1, long: 3 } : { warm: 2, short: 2, long: 8 };
+  const r1k: PacedRounds = quick ? { warm: 1, short: 1, long: 2 } : { warm: 1, short: 1, long: 3 };
+  list.push(paced(64, r64), paced(64, r64, { spec: true }), paced(1024, r1k), paced(1024, r1k, { spec: true }), paced(1024, r1k, { http2: true }));
+  // 10,000 streams × 256 tokens is 2.6 M events: ~5 minutes at the ~9,000 events/s a shared 2-core box gives it. 64 tokens keep it bounded.
+  list.push(paced(10_000, { warm: 0, short: 0, long: 1 }, { tokens: 64 }));
+  // Scaling: --workers 1..cores at 256 streams, each run on fresh worker threads (marginal from a 1- and a 3-round run)
+  for (let w = 1; w <= cores; w++) list.push(paced(256, { warm: 1, short: 1, long: quick ? 2 : 3 }, { workers: w }));
   for (const qps of [100, 1000, 5000]) {
     list.push({ id: `adherence-${qps}qps`, group: 'adherence', api: 'chat', qps, tokens: 1, durationMs: quick ? 3_000 : 10_000, maxDurationMs: 30_000 });
   }
@@ -129,8 +155,8 @@ export async function runCase(spec: CaseSpec): Promise<CaseResult> {
   const result: CaseResult = { id: spec.id, group: spec.group, spec, ok: true, loadavgBefore: os.loadavg(), loadavgAfter: [] };
 
   const serverCfg: ServerConfig =
-    spec.group === 'paced'
-      ? { mode: 'paced', api: spec.api, tokens: spec.tokens!, gapMs: spec.gapMs! }
+    spec.group === 'paced' || spec.group === 'scaling'
+      ? { mode: 'paced', api: spec.api, tokens: spec.tokens!, gapMs: spec.gapMs!, spec: spec.spec === true, h2: spec.http2 === true, stampEvery: spec.group === 'paced' ? stampEvery(spec) : 0 }
       : spec.group === 'fidelity'
         ? { mode: 'planted', api: spec.api, tokens: spec.tokens!, ttftMs: FIDELITY_TTFT_MS, gapRangeMs: FIDELITY_GAP_MS }
         : spec.group === 'ingest'
@@ -140,8 +166,11 @@ export async function runCase(spec: CaseSpec): Promise<CaseResult> {
   try {
     switch (spec.group) {
       case 'ingest':
-      case 'paced':
         await throughputCase(spec, server, result);
+        break;
+      case 'paced':
+      case 'scaling':
+        await pacedCase(spec, server, result);
         break;
       case 'adherence':
         await adherenceCase(spec, server, result);
@@ -191,7 +220,7 @@ async function throughputCase(spec: CaseSpec, server: BenchServer, r: CaseResult
   const sut = makeSut(scenario('llama2-70b/offline', flags), server.url, streams);
   try {
     // Warm-up: JIT, connections, pools; its figures are thrown away.
-    const wsc = scenario('llama2-70b/offline', { ...flags, samples: Math.max(streams, spec.group === 'paced' ? streams : INGEST_WARMUP_REQUESTS) });
+    const wsc = scenario('llama2-70b/offline', { ...flags, samples: Math.max(streams, INGEST_WARMUP_REQUESTS) });
     await drive({ sc: wsc, sut, library, schedule: schedule(wsc, library.samples.length), maxDurationMs: spec.maxDurationMs });
     const sc = scenario('llama2-70b/offline', { ...flags, samples: spec.requests! });
     server.mark();

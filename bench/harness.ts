@@ -105,8 +105,10 @@ export function schedule(sc: ResolvedScenario, librarySize: number): Schedule {
   return buildSchedule({ scenario: sc, librarySize });
 }
 
-export function makeSut(sc: ResolvedScenario, url: string, connections: number): Sut {
+export function makeSut(sc: ResolvedScenario, url: string, connections: number, extra: { http2?: boolean; live?: { outputChunks: number; reads?: number } } = {}): Sut {
   return createOpenAiSut({
+    ...(extra.http2 === true ? { http2: true } : {}),
+    ...(extra.live === undefined ? {} : { liveCounters: extra.live }),
     endpoints: [{ url, model: 'bench', servedModels: ['bench'], labels: {} }],
     clock: realClock,
     request: sc.request,
@@ -242,6 +244,7 @@ export interface DriveWorkersOptions {
   workers: number;
   /** for the whole run (divided between workers) */
   connections: number;
+  http2?: boolean;
   warmupRequests: number;
   maxDurationMs?: number;
   /** called with every measured record (after writer and collector) */
@@ -278,6 +281,7 @@ export async function driveWorkers(o: DriveWorkersOptions): Promise<DriveResult>
       keepText: false,
       retries: 0,
       connectionsPerEndpoint: o.connections,
+      ...(o.http2 === true ? { http2: true } : {}),
       tokenizer: null,
       defaultMaxTokens: o.sc.request.maxTokens,
       warmupRequests: o.warmupRequests,

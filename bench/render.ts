@@ -12,8 +12,23 @@ const CREATED = 1_700_000_000;
 /** words the tokens are drawn from: short ASCII, like a real detokenizer's output */
 const WORDS = [' the', ' of', ' and', ' to', ' in', ' a', ' is', ' that', ' for', ' it', ' with', ' as', ' was', ' on', ' be', ' at'];
 
-/** vLLM 0.x OpenAI server chunk shapes (serving_chat.py / serving_completion.py). */
-export function renderEvents(api: ApiShape, tokens: number, requestId: string): { head: string; events: string[]; tail: string } {
+/**
+ * Tokens per event under speculative decoding: 2, 3, 4, 2, 3, 4, ... (the
+ * accepted draft tokens of one step arrive in one chunk), summing to `tokens`.
+ */
+export function specGroups(tokens: number): number[] {
+  const g: number[] = [];
+  for (let left = tokens, i = 0; left > 0; i++) {
+    const n = Math.min(left, 2 + (i % 3));
+    g.push(n);
+    left -= n;
+  }
+  return g;
+}
+
+/** vLLM 0.x OpenAI server chunk shapes (serving_chat.py / serving_completion.py); `groups`: tokens per event (default one each). */
+export function renderEvents(api: ApiShape, tokens: number, requestId: string, groups?: number[]): { head: string; events: string[]; tail: string } {
+  if (groups !== undefined) return renderGroups(api, tokens, requestId, groups);
   const events: string[] = [];
   if (api === 'chat') {
     const pre = `data: {"id":"chatcmpl-${requestId}","object":"chat.completion.chunk","created":${CREATED},"model":"${MODEL}","choices":[{"index":0,`;
@@ -40,6 +55,23 @@ export function renderEvents(api: ApiShape, tokens: number, requestId: string): 
   return { head: '', events, tail };
 }
 
+/** Each event's text is its group's words together, as vLLM sends a speculative step's tokens. */
+function renderGroups(api: ApiShape, tokens: number, requestId: string, groups: number[]): { head: string; events: string[]; tail: string } {
+  const one = renderEvents(api, tokens, requestId);
+  const events: string[] = [];
+  let t = 0;
+  groups.forEach((n) => {
+    const text = Array.from({ length: n }, (_, k) => WORDS[(t + k) % WORDS.length]).join('');
+    // the last token's event of this group, with its text replaced by the group's
+    const base = one.events[t + n - 1]!;
+    const word = JSON.stringify(WORDS[(t + n - 1) % WORDS.length]);
+    const at = base.lastIndexOf(word);
+    events.push(base.slice(0, at) + JSON.stringify(text) + base.slice(at + word.length));
+    t += n;
+  });
+  return { head: one.head, events, tail: one.tail };
+}
+
 /** The request id in the rendered bytes, replaced per response (vLLM sends a fresh random id per request). */
 const ID_PLACEHOLDER = 'bench0123456789abcdef';
 
@@ -56,8 +88,8 @@ export interface Rendered {
  * server writes a part to the socket as it is; the head of a completions
  * stream (which has no role chunk) is then empty.
  */
-export function render(api: ApiShape, tokens: number, framed = false): Rendered {
-  const r = renderEvents(api, tokens, ID_PLACEHOLDER);
+export function render(api: ApiShape, tokens: number, framed = false, groups?: number[]): Rendered {
+  const r = renderEvents(api, tokens, ID_PLACEHOLDER, groups);
   const parts = [r.head, ...r.events, r.tail].map((x) => {
     const b = Buffer.from(x);
     return framed && b.length > 0 ? Buffer.concat([Buffer.from(`${b.length.toString(16)}\r\n`), b, Buffer.from('\r\n')]) : b;

@@ -16,6 +16,8 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, totalmem } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { caseList, type CaseResult, type CaseSpec } from './cases.js';
+import { renderPaced, verdictOf } from './paced-table.js';
+import { table } from './table.js';
 
 const childScript = fileURLToPath(new URL('./child.js', import.meta.url));
 const resultsDir = fileURLToPath(new URL('../../bench/results/', import.meta.url));
@@ -84,11 +86,6 @@ const other = (r: CaseResult) => (r.otherCores !== undefined ? fmt.f(r.otherCore
 
 const pct = (v: number | undefined) => (v === undefined || !Number.isFinite(v) ? '–' : `${Math.round(v * 100)}%`);
 
-function table(header: string[], rows: string[][]): string {
-  const w = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
-  const line = (cells: string[]) => '| ' + cells.map((c, i) => (i === 0 ? c.padEnd(w[i]!) : c.padStart(w[i]!))).join(' | ') + ' |';
-  return [line(header), '|' + w.map((x, i) => (i === 0 ? ':' : '') + '-'.repeat(x + 1) + (i === 0 ? '' : ':')).join('|') + '|', ...rows.map(line)].join('\n');
-}
 
 /** Target verdicts (issue 7), evaluated only on the cases the targets name. */
 export function verdict(r: CaseResult): string {
@@ -105,6 +102,8 @@ export function verdict(r: CaseResult): string {
     case 'memory':
       if (r.spec.requests !== 1_000_000) return 'info';
       return (r.peakRssMB ?? Infinity) <= 300 ? 'met' : 'MISSED';
+    case 'paced':
+      return verdictOf(r);
     default:
       return 'info';
   }
@@ -116,9 +115,9 @@ export function render(results: CaseResult[], meta: Record<string, unknown>): st
   out.push(`load average at start: ${fmt.load(meta.loadavgStart as number[])} · at end: ${fmt.load(meta.loadavgEnd as number[])}`);
   const by = (g: string) => results.filter((r) => r.group === g);
   const err = (r: CaseResult) => (r.ok ? '' : ` (${(r.error ?? '').split('\n')[0]})`);
-  const tp = [...by('ingest'), ...by('paced')];
+  const tp = by('ingest');
   if (tp.length > 0) {
-    out.push('', 'Ingest (whole response in one write) and paced (one event per write, 1 ms apart): closed loop, 256 one-token events per response');
+    out.push('', 'Ingest (whole response in one write): closed loop, 256 one-token events per response');
     out.push(
       table(
         ['case', 'workers', 'streams', 'requests', 'output tok/s', 'client CPU µs/tok', 'of which kernel', 'client cores', 'loop busy', 'server cores', 'other load', 'target'],
@@ -134,11 +133,12 @@ export function render(results: CaseResult[], meta: Record<string, unknown>): st
           pct(r.elu),
           fmt.f(r.serverCores),
           other(r),
-          r.group === 'ingest' ? verdict(r) : 'info',
+          verdict(r),
         ]),
       ),
     );
   }
+  out.push(...renderPaced(by('paced'), by('scaling'), other));
   const ad = by('adherence');
   if (ad.length > 0) {
     out.push('', 'Schedule adherence: Poisson (Server) arrivals against an instant server');

@@ -18,8 +18,8 @@
  * The server exits on its own when its parent goes away.
  */
 import { createServer, type ServerResponse } from 'node:http';
-import type { Socket } from 'node:net';
-import { personalize, render, type ApiShape } from './render.js';
+import { createServer as createH2Server, type ServerHttp2Stream } from 'node:http2';
+import { personalize, render, specGroups, type ApiShape } from './render.js';
 
 export type { ApiShape } from './render.js';
 
@@ -32,6 +32,14 @@ export interface ServerConfig {
   tokens: number;
   /** paced: gap between events, ms */
   gapMs?: number;
+  /** paced: 2-4 tokens per event (speculative decoding, render.ts specGroups) instead of one */
+  spec?: boolean;
+  /** paced: stamp the writes of every request whose prompt index is a multiple of this (0: none) */
+  stampEvery?: number;
+  /** paced: HTTP/2 cleartext (h2c, prior knowledge) instead of HTTP/1.1 */
+  h2?: boolean;
+  /** port to listen on (default: any free one) */
+  port?: number;
   /** planted: TTFT range [min, max] ms and gap range [min, max] ms, chosen per request by its prompt index */
   ttftMs?: [number, number];
   gapRangeMs?: [number, number];
@@ -62,10 +70,15 @@ function spread(id: number, salt: number, lo: number, hi: number): number {
   return lo + ((x >>> 0) / 0x1_0000_0000) * (hi - lo);
 }
 
+/** Where a paced stream's parts go: an HTTP/1.1 socket (pre-framed chunks) or an h2 stream. */
+interface PartSink {
+  write(b: Buffer): void;
+  /** the last part, then the end of the response; `done` once the bytes are out */
+  end(b: Buffer, done: () => void): void;
+}
+
 interface PacedStream {
-  res: ServerResponse;
-  /** headers are flushed: body chunks (pre-framed) go straight to the socket */
-  socket: Socket;
+  out: PartSink;
   /** this response's bytes */
   body: Buffer;
   /** next part to write: 0 = head (planted: head + first event together), 1..N = events */
@@ -74,6 +87,8 @@ interface PacedStream {
   /** planted: this request's gap, µs */
   gapUs: number;
   stamps: PlantedStamps | null;
+  /** the role chunk in its own write before the first event (paced), or with it (planted, as vLLM's first iteration) */
+  headApart: boolean;
 }
 
 function main(): void {
@@ -81,7 +96,9 @@ function main(): void {
   const paced = cfg.mode === 'paced' || cfg.mode === 'planted';
   // Paced streams write pre-framed chunks straight to the socket: ServerResponse#write costs
   // several times more per event, and the server must stay cheap next to the client on 2 cores.
-  const r = render(cfg.api, cfg.tokens, paced);
+  const groups = cfg.spec === true ? specGroups(cfg.tokens) : undefined;
+  // h2 frames each write itself: the parts go unframed
+  const r = render(cfg.api, cfg.tokens, paced && cfg.h2 !== true, groups);
   /** response buffers of finished paced streams, reused (no per-request garbage in the server) */
   const pool: Buffer[] = [];
   /** parts: 0 = head, 1..N = events, N+1 = tail */
@@ -98,24 +115,26 @@ function main(): void {
     for (const s of active) {
       if (s.dueUs > t) continue;
       if (s.next === 0) {
-        if (s.stamps !== null) {
+        if (!s.headApart) {
           // role chunk and first token in one write, as vLLM sends them in one iteration
-          s.stamps.writesUs.push(nowUs());
-          s.socket.write(part(s.body, 0, 2));
+          s.stamps?.writesUs.push(nowUs());
+          s.out.write(part(s.body, 0, 2));
           s.next = 2;
         } else {
-          s.socket.write(part(s.body, 0));
+          s.out.write(part(s.body, 0));
           s.next = 1;
+          // the role chunk carries no token: the first event follows a gap later
+          s.dueUs = t + s.gapUs;
+          continue;
         }
       } else {
         if (s.stamps !== null) s.stamps.writesUs.push(nowUs());
-        s.socket.write(part(s.body, s.next));
+        s.out.write(part(s.body, s.next));
         s.next++;
       }
       if (s.next >= tailPart) {
-        // the tail, then ServerResponse ends the chunked body (0\r\n\r\n) and frees the connection
-        s.socket.write(part(s.body, tailPart), () => pool.push(s.body));
-        s.res.end();
+        const body = s.body;
+        s.out.end(part(body, tailPart), () => pool.push(body));
         active.delete(s);
         continue;
       }
@@ -132,22 +151,48 @@ function main(): void {
     }
   };
 
-  const handle = (res: ServerResponse, body: string): void => {
+  const h1Sink = (res: ServerResponse): PartSink => {
+    res.writeHead(200, HEADERS);
+    // headers flushed: body chunks (pre-framed) go straight to the socket
+    res.flushHeaders();
+    const socket = res.socket!;
+    return {
+      write: (b) => socket.write(b),
+      end: (b, done) => {
+        // the tail, then ServerResponse ends the chunked body (0\r\n\r\n) and frees the connection
+        socket.write(b, done);
+        res.end();
+      },
+    };
+  };
+  const h2Sink = (stream: ServerHttp2Stream): PartSink => {
+    stream.respond({ ':status': 200, ...HEADERS });
+    return { write: (b) => stream.write(b), end: (b, done) => stream.end(b, done) };
+  };
+
+  const handle = (res: ServerResponse | ServerHttp2Stream, body: string): void => {
     const receivedUs = nowUs();
     const own = personalize(r, served++, paced ? pool.pop() : undefined);
+    const sink = (): PartSink => ('respond' in res ? h2Sink(res) : h1Sink(res));
+    if (cfg.mode === 'burst' || cfg.mode === 'instant') {
+      const h1 = res as ServerResponse;
+      h1.writeHead(200, HEADERS);
+      // write + end: chunked transfer encoding, as vLLM (Starlette StreamingResponse) sends it
+      h1.write(own);
+      h1.end();
+      return;
+    }
     switch (cfg.mode) {
-      case 'burst':
-      case 'instant':
-        res.writeHead(200, HEADERS);
-        // write + end: chunked transfer encoding, as vLLM (Starlette StreamingResponse) sends it
-        res.write(own);
-        res.end();
-        return;
       case 'paced': {
-        res.writeHead(200, HEADERS);
-        res.flushHeaders();
         const gapUs = (cfg.gapMs ?? 1) * 1000;
-        active.add({ res, socket: res.socket!, body: own, next: 0, dueUs: receivedUs + gapUs, gapUs, stamps: null });
+        const every = cfg.stampEvery ?? 0;
+        const id = every > 0 ? promptIndex(body) : -1;
+        let st: PlantedStamps | null = null;
+        if (id >= 0 && id % every === 0) {
+          st = { id, receivedUs, receivedEpochUs: Math.floor(performance.timeOrigin * 1000) + receivedUs, writesUs: [] };
+          stamps.push(st);
+        }
+        active.add({ out: sink(), body: own, next: 0, dueUs: receivedUs + gapUs, gapUs, stamps: st, headApart: true });
         startTicking();
         return;
       }
@@ -159,32 +204,41 @@ function main(): void {
         const gapUs = Math.round(spread(id, 2, g0, g1) * 1000);
         const s: PlantedStamps = { id, receivedUs, receivedEpochUs: Math.floor(performance.timeOrigin * 1000) + receivedUs, writesUs: [] };
         stamps.push(s);
-        res.writeHead(200, HEADERS);
-        res.flushHeaders();
-        active.add({ res, socket: res.socket!, body: own, next: 0, dueUs: receivedUs + ttftUs, gapUs, stamps: s });
+        active.add({ out: sink(), body: own, next: 0, dueUs: receivedUs + ttftUs, gapUs, stamps: s, headApart: false });
         startTicking();
         return;
       }
     }
   };
 
-  const server = createServer({ keepAliveTimeout: 60_000, noDelay: true }, (req, res) => {
-    if (cfg.mode === 'planted') {
-      const parts: Buffer[] = [];
-      req.on('data', (c: Buffer) => parts.push(c));
-      req.on('end', () => handle(res, Buffer.concat(parts).toString('utf8')));
-    } else {
+  const readBody = (req: NodeJS.ReadableStream, then: (body: string) => void): void => {
+    const parts: Buffer[] = [];
+    req.on('data', (c: Buffer) => parts.push(c));
+    req.on('end', () => then(Buffer.concat(parts).toString('utf8')));
+  };
+  const needBody = cfg.mode === 'planted' || (cfg.stampEvery ?? 0) > 0;
+  const h2server = cfg.h2 === true ? createH2Server({ settings: { maxConcurrentStreams: 1_000 } }) : null;
+  h2server?.on('stream', (stream) => readBody(stream, (body) => handle(stream, needBody ? body : '')));
+  const server = h2server ?? createServer({ keepAliveTimeout: 60_000, noDelay: true }, (req, res) => {
+    if (needBody) readBody(req, (body) => handle(res, body));
+    else {
       req.resume();
       req.on('end', () => handle(res, ''));
     }
   });
-  server.maxHeadersCount = 64;
-  server.headersTimeout = 60_000;
-  server.requestTimeout = 0;
-  server.listen(0, '127.0.0.1', () => {
+  if (h2server === null) {
+    const h1 = server as ReturnType<typeof createServer>;
+    h1.maxHeadersCount = 64;
+    h1.headersTimeout = 60_000;
+    h1.requestTimeout = 0;
+  }
+  // deep accept queue: 10,000 streams connect at once (capped by net.core.somaxconn)
+  server.listen({ port: cfg.port ?? 0, host: '127.0.0.1', backlog: 16_384 }, () => {
     const addr = server.address();
     const port = typeof addr === 'object' && addr !== null ? addr.port : 0;
-    process.send?.({ type: 'ready', port });
+    // run by hand (docs/performance.md, side by side with another client): say where
+    if (process.send === undefined) process.stdout.write(`bench server (${cfg.mode}) on http://127.0.0.1:${port}\n`);
+    else process.send({ type: 'ready', port });
   });
   let cpuMark = process.cpuUsage();
   let eluMark = performance.eventLoopUtilization();

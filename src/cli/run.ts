@@ -49,6 +49,8 @@ import { AccuracyRecorder, describeAccuracy } from '../accuracy/run-accuracy.js'
 import { applyScaleOutFlags, clientInfo, runClock, workersFor } from './scale-out.js';
 import { localUsOfEpoch, workerRunner } from '../runner/workers.js';
 import { addScaleOutFigures } from '../metrics/scale-out.js';
+import { startClientMonitor } from './client-monitor.js';
+import { ConnectWaitCounter } from '../metrics/client-check.js';
 import { parseEcosystemFlags, startLiveMetrics, writeVllmJson, type LiveMetricsServer } from './ecosystem.js'; // [ecosystem]
 
 export type { RunCliOptions } from '../scenario/settings.js';
@@ -175,7 +177,7 @@ export async function executeRun(scenarioArg: string | undefined, o: RunCliOptio
     if (selectorProblems.length > 0) throw new ConfigError(selectorProblems);
     const endpoints: EndpointInfo[] = await preflight(
       scenario.endpoints.map((e) => ({ ...e, model: e.model ?? scenario.request.model })),
-      { apiKey, timeoutMs: 10_000, headers: scenario.request.headers, ...(tls ? { tls } : {}) },
+      { apiKey, timeoutMs: 10_000, headers: scenario.request.headers, ...(tls ? { tls } : {}), ...(o.http2 === true ? { http2: true } : {}) },
     );
 
     const tokenizer = await loadTokenizer(scenario.dataset.tokenizer);
@@ -234,6 +236,7 @@ export async function executeRun(scenarioArg: string | undefined, o: RunCliOptio
       connectionsPerEndpoint: connectionsFor(schedule, endpoints.length, connections),
       ...(tls ? { tls } : {}),
       liveCounters: live,
+      ...(o.http2 === true ? { http2: true } : {}),
     };
     const sut = createOpenAiSut(sutOptions);
     // accuracy mode needs each response's text, which worker threads do not hand back
@@ -285,6 +288,9 @@ export async function executeRun(scenarioArg: string | undefined, o: RunCliOptio
     const lastOkUs = endpoints.map(() => -1);
     const refused = endpoints.map(() => ({ lastUs: -1, count: 0, first: '' }));
     let outcome;
+    // client self-check (issue 14): the client's own load while the schedule runs
+    const connectWaits = new ConnectWaitCounter();
+    const clientMonitor = startClientMonitor(workers);
     try {
       progress?.start();
       scraper?.start();
@@ -324,11 +330,13 @@ export async function executeRun(scenarioArg: string | undefined, o: RunCliOptio
           }
           writer.write(rec);
           collector.record(rec);
+          connectWaits.add(rec);
           sampler.add(rec);
           progress?.onRecord(rec);
         },
       });
     } finally {
+      clientMonitor.stop();
       progress?.stop();
       await scraper?.stop();
       unsubscribe();
@@ -354,6 +362,7 @@ export async function executeRun(scenarioArg: string | undefined, o: RunCliOptio
       simulated: sim !== null,
       tags,
       ...(confidence === undefined ? {} : { confidence }),
+      client: { load: clientMonitor.stop(), connectWaits },
     });
     addScaleOutFigures(result, {
       collector,

@@ -25,6 +25,7 @@ import { Rng } from '../util/rng.js';
 import { describeLengthDistribution, drawLength, validateLengthDistribution } from './lengths.js';
 import { datasetSeed } from './seed.js';
 import { bosIdsFor, VOCAB_SIZE } from './tokenizers.js';
+import { LLAMA2_SAFE_VOCAB } from './safe-vocab-llama2.js';
 import type { LengthDistribution, Sample, SampleLibrary, Tokenizer } from './types.js';
 
 export interface SyntheticOptions {
@@ -60,11 +61,52 @@ const safeVocabCache = new WeakMap<Tokenizer, SafeVocab>();
 
 /**
  * The single-token words of a tokenizer's vocabulary that survive a decode →
- * encode round trip unchanged, found once per tokenizer (~0.2 s for o200k).
+ * encode round trip unchanged, once per tokenizer: for Llama 2 from the list
+ * bench/gen-safe-vocab.ts made with scanSafeVocabulary (the scan takes ~1 s at
+ * start-up, issue 14), for o200k by the scan (~0.2 s). A list that no longer
+ * fits the tokenizer is caught by the spot check of makeSyntheticLibrary.
  */
 export function safeVocabulary(tokenizer: Tokenizer): SafeVocab {
   const cached = safeVocabCache.get(tokenizer);
   if (cached) return cached;
+  const vocab = tokenizer.name === 'llama2' ? listedLlama2Vocabulary(tokenizer) : scanSafeVocabulary(tokenizer);
+  safeVocabCache.set(tokenizer, vocab);
+  return vocab;
+}
+
+function listedLlama2Vocabulary(tokenizer: Tokenizer): SafeVocab {
+  const leadIds = decodeIds(LLAMA2_SAFE_VOCAB.lead);
+  const wordIds = decodeIds(LLAMA2_SAFE_VOCAB.words);
+  // Llama decode drops a piece's leading "▁": a word follows another with a space
+  return {
+    leadIds,
+    leadText: Array.from(leadIds, (id) => tokenizer.decode([id])),
+    wordIds,
+    wordText: Array.from(wordIds, (id) => ' ' + tokenizer.decode([id])),
+  };
+}
+
+/** Ascending ids as base-36 deltas, space-separated (safe-vocab-llama2.ts). */
+export function encodeIds(ids: ArrayLike<number>): string {
+  const out: string[] = [];
+  let prev = 0;
+  for (let i = 0; i < ids.length; i++) {
+    out.push((ids[i]! - prev).toString(36));
+    prev = ids[i]!;
+  }
+  return out.join(' ');
+}
+
+export function decodeIds(text: string): Int32Array {
+  const parts = text.split(' ');
+  const ids = new Int32Array(parts.length);
+  let prev = 0;
+  for (let i = 0; i < parts.length; i++) ids[i] = prev += parseInt(parts[i]!, 36);
+  return ids;
+}
+
+/** The scan itself: decode and re-encode every ordinary id. */
+export function scanSafeVocabulary(tokenizer: Tokenizer): SafeVocab {
   const leadIds: number[] = [];
   const leadText: string[] = [];
   const wordIds: number[] = [];
@@ -98,9 +140,7 @@ export function safeVocabulary(tokenizer: Tokenizer): SafeVocab {
   if (leadIds.length < 100 || wordIds.length < 1000) {
     throw new Error(`${tokenizer.name}: too few single-token words for synthetic prompts (${leadIds.length} lead, ${wordIds.length} words)`);
   }
-  const vocab: SafeVocab = { leadIds: Int32Array.from(leadIds), leadText, wordIds: Int32Array.from(wordIds), wordText };
-  safeVocabCache.set(tokenizer, vocab);
-  return vocab;
+  return { leadIds: Int32Array.from(leadIds), leadText, wordIds: Int32Array.from(wordIds), wordText };
 }
 
 export function makeSyntheticLibrary(opts: SyntheticOptions): SampleLibrary {

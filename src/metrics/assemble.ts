@@ -12,6 +12,7 @@ import { buildResultJson } from '../report/result-json.js';
 import type { ResolvedScenario } from '../scenario/types.js';
 import type { Schedule } from '../schedule/schedule.js';
 import type { ResultJson } from './types.js';
+import { judgeClient, type ClientLoad } from './client-check.js';
 
 export interface AssembleInput {
   collector: MetricsCollector;
@@ -29,6 +30,8 @@ export interface AssembleInput {
   tags: Record<string, string>;
   /** confidence of summary.intervals (run --confidence); default 0.95 */
   confidence?: number;
+  /** the client's own load during the run (absent for `report --from`: it was not measured there) */
+  client?: { load: ClientLoad; connectWaits: { over: number; requests: number } };
 }
 
 export function assembleResult(input: AssembleInput): ResultJson {
@@ -64,6 +67,17 @@ export function assembleResult(input: AssembleInput): ResultJson {
     timeSeries: summarized.timeSeries,
     tags: input.tags,
   });
+  if (input.client !== undefined) {
+    const check = judgeClient({
+      load: input.client.load,
+      timedArrivals: scenario.load.pattern === 'poisson',
+      issueDelayP99Ms: summarized.summary.latency.issueDelayMs.count > 0 ? summarized.summary.latency.issueDelayMs.p99 : null,
+      connectWaits: input.client.connectWaits,
+    });
+    result.client = check;
+    // Said where a reader of the validity verdict looks, too (terminal, MLPerf summary, JUnit, HTML).
+    for (const reason of check.clientBoundReasons) result.validity.recommendations.push(`The client limited this run (clientBound): ${reason}.`);
+  }
   const thresholds = evaluateThresholds(scenario.thresholds, result);
   const gate = input.interrupted ? null : failureGate(scenario.thresholds, result.summary.failed);
   return { ...result, thresholds: gate === null ? thresholds : [...thresholds, gate] };

@@ -144,6 +144,13 @@ const SCALAR_METRICS: readonly MetricDef[] = [
     whenMissing: 'not measured',
     get: (r) => r.validity.valid,
   },
+  {
+    // issue 14: assert as `client_bound == false` (booleans compare only with true/false)
+    name: 'client_bound', scope: 'run', kind: 'boolean', unit: 'boolean', direction: 'lower',
+    description: 'tokbench itself limited the run (client self-check: event loop, CPU, issue delay, connection waits)',
+    whenMissing: 'the result has no client self-check (a result from an older version, or merged from shards)',
+    get: (r) => r.client?.clientBound ?? null,
+  },
 ];
 
 function latencyMetric(series: LatencySeriesName, stat: LatencyStatName): SummaryMetricDef {

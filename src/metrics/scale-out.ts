@@ -151,6 +151,7 @@ export function addScaleOutFigures(result: ResultJson, x: ScaleOutExtras): Resul
   if (x.baseline) result.scaling = scalingEfficiency(result, x.baseline.result, x.baseline.file);
   if (x.system) result.system = x.system;
   if (x.clock) result.clock = x.clock;
-  if (x.client) result.client = x.client;
+  // keep the self-check assembleResult put there
+  if (x.client) result.client = { ...result.client, ...x.client };
   return result;
 }

@@ -9,6 +9,7 @@
  * ```bnf
  * threshold  ::= ws assertion ws
  * assertion  ::= "valid"                          ; the MLPerf validity verdict is VALID
+ *              | "client_bound" ws ( "==" | "!=" ) ws ( "true" | "false" )   ; the client self-check
  *              | metric-ref ws op ws quantity
  * metric-ref ::= [ "endpoint" "[" selector "]" "." ] metric
  * selector   ::= digit+                           ; position in result.json perEndpoint[]
@@ -89,6 +90,8 @@ export interface BooleanThreshold {
   kind: 'boolean';
   expr: string;
   ref: MetricRef;
+  /** the value that passes: `valid` alone means true; `client_bound == false` means false */
+  expected?: boolean;
 }
 
 export type Threshold = ComparisonThreshold | BooleanThreshold;
@@ -274,6 +277,14 @@ export function parseThreshold(expr: string, where: string): Threshold {
     throw problem(where, text, `unknown operator '${opText}'`, `${suggestion === undefined ? '' : `did you mean '${suggestion}'? `}operators: < <= > >= == !=`);
   }
   const ref = parseMetricRef(text.slice(0, opStart), where, text);
+  const boolLimit = text.slice(opStart + opText.length).trim();
+  if (ref.def.kind === 'boolean' && (op === '==' || op === '!=') && (boolLimit === 'true' || boolLimit === 'false')) {
+    const expected = (boolLimit === 'true') === (op === '==');
+    if (ref.def.name === 'valid' && !expected) {
+      throw problem(where, text, 'asserting an invalid run is not supported', "a gate that passes only when the run is invalid hides real failures; to not gate on validity, leave 'valid' out");
+    }
+    return { kind: 'boolean', expr: text, ref, expected };
+  }
   if (ref.def.kind === 'boolean') {
     throw problem(where, text, `'${ref.def.name}' is a boolean and takes no comparison`, `write '${ref.def.name}' on its own`);
   }
@@ -394,9 +405,10 @@ export function evaluateThreshold(t: Threshold, result: ResultJson): ThresholdOu
   if (missing !== undefined) return fail(missing);
 
   if (t.kind === 'boolean') {
-    const bad = readings.find((r) => r.value !== true);
+    const expected = t.expected ?? true;
+    const bad = readings.find((r) => r.value !== expected);
     if (bad !== undefined) return fail(bad);
-    return { verdict: { expr: t.expr, passed: true, actual: true }, threshold: t, endpointUrl: readings[0]!.endpointUrl };
+    return { verdict: { expr: t.expr, passed: true, actual: expected }, threshold: t, endpointUrl: readings[0]!.endpointUrl };
   }
 
   const failing = readings.find((r) => !compareOp(r.value as number, t.op, t.limit));

@@ -3,6 +3,7 @@
  * (schemaVersion 1). Field names are a public contract (DESIGN.md §4): CI scripts
  * and dashboards read them. Extend freely; rename only with a schema version bump.
  */
+import type { ClientSelfCheck } from './client-check.js';
 import type { ChunkTokenSource, TokenCountSource } from '../records/record.js';
 
 /** Latency statistics in milliseconds (float), from an HDR histogram recorded in µs. */
@@ -245,8 +246,12 @@ export interface ResultJson {
   system?: Record<string, unknown>;
   /** where t = 0 is on the wall clock, so shards can be aligned by `merge` */
   clock?: RunClock;
-  /** how the client ran: worker threads, host */
-  client?: { workers: number; hostname: string };
+  /**
+   * how the client ran (worker threads, host) and its self-check (src/metrics/client-check.ts:
+   * event-loop delay, CPU, clientBound with reasons); the self-check is absent in results from
+   * older versions and in merged results
+   */
+  client?: { workers: number; hostname?: string } & Partial<Omit<ClientSelfCheck, 'workers'>>;
   /** set by `tokbench merge`: the shards this result was merged from */
   mergedFrom?: MergedShard[];
   /** accuracy mode (--mode accuracy): the scores, as the MLPerf evaluator computes them, and the targets */

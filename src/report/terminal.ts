@@ -174,6 +174,8 @@ export function renderTerminal(result: ResultJson, opts: TerminalOptions): strin
   if ((s.retries ?? 0) > 0) {
     out.push(flat('', c.yellow(`${formatCount(s.retries ?? 0)} HTTP retries (--retries): latency counts from the first attempt`)));
   }
+  const client = clientText(result, c);
+  if (client !== null) out.push(flat(c.bold('Client'), client));
   out.push('');
 
   // ---- validity ----
@@ -317,4 +319,15 @@ function renderEndpoints(eps: readonly EndpointSummary[], c: ChalkInstance): str
     );
   }
   return lines.join('\n');
+}
+
+/** The client self-check in one line (the reasons are among the recommendations below). */
+function clientText(result: ResultJson, c: ChalkInstance): string | null {
+  const k = result.client;
+  if (k?.clientBound === undefined || k.eventLoopDelayMs === undefined) return null;
+  const figures = c.dim(
+    `event-loop delay p50 ${formatPlain(k.eventLoopDelayMs.p50)} / p99 ${formatPlain(k.eventLoopDelayMs.p99)} / max ${formatPlain(k.eventLoopDelayMs.max)} ms · ` +
+      `loop busy ${Math.round((k.eventLoopUtilization ?? 0) * 100)}% · CPU ${formatPlain(k.cpuCores ?? 0)} of ${k.cores ?? '?'} cores`,
+  );
+  return `${k.clientBound ? c.yellow.bold('CLIENT-BOUND') : c.green('kept up')}  ${figures}`;
 }

@@ -169,6 +169,7 @@ export const RUN_SETTINGS = [
   { flag: '--no-record-chunks', help: 'leave per-chunk gaps out of requests.jsonl (smaller files)' },
   { flag: '--sim-profile', arg: '<name>', help: 'simulator profile for the embedded server (when no --endpoint)' },
   { flag: '--tag', arg: '<key=value>', repeatable: true, help: 'tag recorded in result.json (repeatable)' },
+  { flag: '--http2', help: 'HTTP/2 (h2 over TLS, h2c over http): up to 100 streams share a connection; only for endpoints that speak it' },
   { flag: '--workers', arg: '<n>', help: 'worker threads driving the load (default: cores - 1, at most 8; 1 = no threads)' },
   { flag: '--endpoints-file', arg: '<file>', help: 'endpoints to spread the load over: YAML/JSON list of {url, model, labels}, or one URL[,key=value] per line' },
   { flag: '--baseline', arg: '<result.json>', help: 'single-node result: report scaling efficiency = throughput / (endpoints x baseline)' },

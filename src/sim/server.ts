@@ -44,6 +44,8 @@ import {
 } from './protocol.js';
 import { simRealClock } from './timer.js';
 
+const LISTEN_BACKLOG = 16_384;
+
 export interface SimulatorOptions {
   /** profile name or a full profile; default 'tiny' */
   profile?: string | SimProfile;
@@ -189,7 +191,9 @@ export async function startSimulator(opts: SimulatorOptions = {}): Promise<Simul
   server.on('clientError', (_err, socket: Socket) => socket.destroy());
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
-    server.listen(config.port, config.host, () => {
+    // A deep accept queue (the kernel caps it at net.core.somaxconn): 10,000 clients connecting at
+    // once overflow Node's default 511, and an overflowed handshake ends in a reset (issue 14).
+    server.listen({ port: config.port, host: config.host, backlog: LISTEN_BACKLOG }, () => {
       server.off('error', reject);
       resolve();
     });

@@ -39,7 +39,7 @@ export interface ExchangeHost {
   readonly firstTokenTimeoutMs: number;
   /** between bytes once the first token arrived (0: off) */
   readonly idleTimeoutMs: number;
-  readonly liveCounters: { outputChunks: number } | undefined;
+  readonly liveCounters: { outputChunks: number; reads?: number } | undefined;
   redact(s: string): string;
   unwatch(signal: AbortSignal, ex: Exchange): void;
 }
@@ -158,11 +158,13 @@ export class Exchange implements Dispatcher.DispatchHandler {
       const chunksBefore = rec.chunkCount;
       this.scanner!.push(chunk, rec);
       const added = rec.chunkCount - chunksBefore;
-      if (added > 0) {
-        const live = this.host.liveCounters;
-        if (live !== undefined) live.outputChunks += added;
-        if (chunksBefore === 0) this.firstToken();
+      const live = this.host.liveCounters;
+      if (live !== undefined) {
+        live.outputChunks += added;
+        // socket reads that reached the stream (npm run bench: events per read)
+        if (live.reads !== undefined) live.reads++;
       }
+      if (added > 0 && chunksBefore === 0) this.firstToken();
       if (this.idleTimer !== null) this.lastBytesMs = performance.now();
       if (rec.finished) this.streamFinished(rec.nowUs);
       return;

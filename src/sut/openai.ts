@@ -24,7 +24,7 @@ import { failedOutcome } from './outcome.js';
 import type { Clock } from '../util/clock.js';
 import { parseEndpointUrl } from './endpoint-url.js';
 import { Exchange, type Attempt, type ExchangeHost } from './exchange.js';
-import { PoolGroup } from './pool-group.js';
+import { loopbackSources, PoolGroup } from './pool-group.js';
 import { makeRedactor, secretHeaderValues } from './redact.js';
 import { buildRequestBody, type RequestSettings } from './request-body.js';
 import type { EndpointInfo, Sut, SutOutcome, SutQuery } from './types.js';
@@ -58,9 +58,21 @@ export interface OpenAiSutOptions {
    * range, else round-robin over the endpoints (the only policy so far).
    */
   balancing?: 'round-robin';
-  /** bumped once per streamed output chunk as it arrives (live progress; one integer add on the hot path) */
-  liveCounters?: { outputChunks: number };
+  /**
+   * bumped once per streamed output chunk as it arrives (live progress; one integer add on the hot
+   * path), and `reads` (when present) once per piece of a streamed body undici hands over
+   */
+  liveCounters?: { outputChunks: number; reads?: number };
+  /**
+   * HTTP/2 where the endpoint speaks it (`--http2`): https by ALPN (falls back to
+   * HTTP/1.1), http by prior knowledge (h2c); up to H2_STREAMS_PER_CONNECTION
+   * streams share a connection, so 1,024 streams need 11 connections, not 1,024.
+   */
+  http2?: boolean;
 }
+
+/** streams per HTTP/2 connection: Node's and most servers' default SETTINGS_MAX_CONCURRENT_STREAMS is 100 or more */
+export const H2_STREAMS_PER_CONNECTION = 100;
 
 const CONNECT_TIMEOUT_MAX_MS = 10_000;
 const RETRY_BACKOFF_BASE_MS = 100;
@@ -89,7 +101,8 @@ class OpenAiSut implements Sut, ExchangeHost {
   readonly headersTimeoutMs: number;
   readonly firstTokenTimeoutMs: number;
   readonly idleTimeoutMs: number;
-  readonly liveCounters: { outputChunks: number } | undefined;
+  readonly liveCounters: { outputChunks: number; reads?: number } | undefined;
+  private readonly http2: boolean;
   private rr = 0;
   readonly redact: (s: string) => string;
   /**
@@ -110,6 +123,7 @@ class OpenAiSut implements Sut, ExchangeHost {
     this.firstTokenTimeoutMs = opts.firstTokenTimeoutMs ?? opts.requestTimeoutMs;
     this.idleTimeoutMs = opts.idleTimeoutMs;
     this.liveCounters = opts.liveCounters;
+    this.http2 = opts.http2 === true;
     this.redact = makeRedactor(opts.apiKey, secretHeaderValues(opts.request.headers));
 
     const urls = opts.endpoints.map((e) => {
@@ -125,16 +139,27 @@ class OpenAiSut implements Sut, ExchangeHost {
       };
       if (opts.tls?.caCertPem !== undefined) connect.ca = opts.tls.caCertPem;
       if (opts.tls?.insecure === true) connect.rejectUnauthorized = false;
+      const streams = Math.max(1, opts.connectionsPerEndpoint * count);
+      const connections = this.http2 ? Math.ceil(streams / H2_STREAMS_PER_CONNECTION) : streams;
+      const u = new URL(origin);
       this.pools.set(
         origin,
-        new PoolGroup(origin, Math.max(1, opts.connectionsPerEndpoint * count), {
-          pipelining: 1,
-          headersTimeout: this.headersTimeoutMs,
-          // Off: undici's body timer starts at the headers, so it would kill a request the server
-          // queues after sending them; the exchange keeps its own idle timer from the first token.
-          bodyTimeout: 0,
-          connect,
-        }),
+        new PoolGroup(
+          origin,
+          connections,
+          {
+            // h2: undici counts streams in flight against pipelining
+            pipelining: this.http2 ? H2_STREAMS_PER_CONNECTION : 1,
+            headersTimeout: this.headersTimeoutMs,
+            // Off: undici's body timer starts at the headers, so it would kill a request the server
+            // queues after sending them; the exchange keeps its own idle timer from the first token.
+            bodyTimeout: 0,
+            // h2c goes in the connector's options: undici's Pool does not pass its own useH2c on
+            connect: this.http2 && u.protocol === 'http:' ? { ...connect, useH2c: true } : connect,
+            ...(this.http2 ? { allowH2: true, maxConcurrentStreams: H2_STREAMS_PER_CONNECTION } : {}),
+          },
+          loopbackSources(u.hostname, connections),
+        ),
       );
     }
     const apiPath = opts.request.api === 'chat' ? '/v1/chat/completions' : '/v1/completions';
@@ -208,6 +233,9 @@ class OpenAiSut implements Sut, ExchangeHost {
           // Backstop only: undici's own timers tick at ~1 s resolution; Exchange keeps precise ones.
           headersTimeout: this.headersTimeoutMs,
           bodyTimeout: 0,
+          // undici sends a non-idempotent request (POST) on an h2 connection only when no other is
+          // in flight on it; we never replay a request at this level, so many may share one.
+          ...(this.http2 ? { idempotent: true } : {}),
         },
         ex,
       );

@@ -16,17 +16,40 @@ import { Pool, type Dispatcher } from 'undici';
 
 export const POOL_SHARD_CONNECTIONS = 64;
 
+/**
+ * Connections from one source address to one loopback server, at most: each
+ * takes an ephemeral port of that address (Linux: 28,232 by default, fewer
+ * once closed connections sit in TIME_WAIT), so a 10,000-stream run on
+ * loopback spreads them over 127.0.0.1, 127.0.0.2, ... (every 127/8 address
+ * is the loopback interface's, no set-up needed).
+ */
+export const LOOPBACK_CONNECTIONS_PER_SOURCE = 8_192;
+
+/** Source addresses for `connections` to `hostname`: several 127.0.0.x where one address's ports would not do; else none. */
+export function loopbackSources(hostname: string, connections: number): string[] {
+  if (!/^127\.\d+\.\d+\.\d+$/.test(hostname) || connections <= LOOPBACK_CONNECTIONS_PER_SOURCE) return [];
+  const n = Math.min(250, Math.ceil(connections / LOOPBACK_CONNECTIONS_PER_SOURCE));
+  return Array.from({ length: n }, (_, i) => `127.0.0.${i + 1}`);
+}
+
 export class PoolGroup {
   readonly pools: Pool[];
   /** dispatched and not yet ended (response end or error), per member */
   private readonly outstanding: Int32Array;
 
-  constructor(origin: string, connections: number, options: Omit<Pool.Options, 'connections'>) {
+  /**
+   * `localAddresses`: source addresses the members' connections are bound to, in
+   * turn (member i: localAddresses[i % n]); empty: the kernel's choice.
+   */
+  constructor(origin: string, connections: number, options: Omit<Pool.Options, 'connections'>, localAddresses: readonly string[] = []) {
     const total = Math.max(1, connections);
     const members = Math.ceil(total / POOL_SHARD_CONNECTIONS);
     const per = Math.ceil(total / members);
     this.pools = [];
-    for (let i = 0; i < members; i++) this.pools.push(new Pool(origin, { ...options, connections: per }));
+    for (let i = 0; i < members; i++) {
+      const localAddress = localAddresses.length > 0 ? localAddresses[i % localAddresses.length] : undefined;
+      this.pools.push(new Pool(origin, { ...options, connections: per, ...(localAddress === undefined ? {} : { localAddress }) }));
+    }
     this.outstanding = new Int32Array(members);
   }
 

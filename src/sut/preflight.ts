@@ -18,6 +18,8 @@ export interface PreflightOptions {
   apiKey: string | null;
   timeoutMs: number;
   tls?: { caCertPem?: string; insecure?: boolean };
+  /** `--http2`: ask as the run will (h2 by ALPN, h2c on http) */
+  http2?: boolean;
   /** the user's extra headers (request.headers): sent with the probe too, so a key given as a header works */
   headers?: Readonly<Record<string, string>>;
 }
@@ -35,7 +37,9 @@ export async function preflight(specs: EndpointSpec[], opts: PreflightOptions): 
   const connect: Record<string, unknown> = { timeout: opts.timeoutMs };
   if (opts.tls?.caCertPem !== undefined) connect.ca = opts.tls.caCertPem;
   if (opts.tls?.insecure === true) connect.rejectUnauthorized = false;
-  const agent = new Agent({ connect, headersTimeout: opts.timeoutMs, bodyTimeout: opts.timeoutMs });
+  // h2c (plain http only; TLS negotiates by ALPN) goes in the connector's options: undici's Agent does not pass its own on
+  if (opts.http2 === true) connect.useH2c = true;
+  const agent = new Agent({ connect, headersTimeout: opts.timeoutMs, bodyTimeout: opts.timeoutMs, ...(opts.http2 === true ? { allowH2: true } : {}) });
   try {
     const results = await Promise.allSettled(specs.map((s) => probe(s, agent, opts)));
     const infos: EndpointInfo[] = [];
