@@ -158,8 +158,8 @@ describe('buildResultJson', () => {
     expect(stats(h.ttftUs)).toEqual(back.summary.latency.ttftMs);
     expect(stats(h.itlUs)).toEqual(back.summary.latency.itlMs);
     // TPOT (1.05 s - ttft) / 100 ≈ 10 ms; ITL per token: 50 tokens per chunk → 8 ms and 12 ms
-    expect(back.summary.latency.tpotMs.p50).toBeCloseTo(10, 1);
-    expect(back.summary.latency.itlMs.count).toBe(30 * 100);
+    expect(back.summary.latency.tpotMs!.p50).toBeCloseTo(10, 1);
+    expect(back.summary.latency.itlMs!.count).toBe(30 * 100);
   });
 
   it('lets a merge rebuild the summary core from the file alone', () => {
@@ -207,15 +207,15 @@ describe('parseResultJson', () => {
   it('names every bad field at once', () => {
     const r = JSON.parse(JSON.stringify(result()));
     r.summary.completed = '12';
-    delete r.summary.latency.tpotMs.p99;
+    delete r.summary.latency.tpotMs!.p99;
     r.histograms.itlUs = 42;
     r.perEndpoint[0].url = null;
     const problems = problemsOf(() => parseResultJson(JSON.stringify(r), 'x.json'));
     expect(problems.map((p) => p.where).sort()).toEqual(
-      ['histograms.itlUs', 'perEndpoint[0].url', 'summary.completed', 'summary.latency.tpotMs.p99'].sort(),
+      ['histograms.itlUs', 'perEndpoint[0].url', 'summary.completed', 'summary.latency.tpotMs!.p99'].sort(),
     );
     expect(problems.find((p) => p.where === 'summary.completed')!.message).toBe('expected a number, found the string "12"');
-    expect(problems.find((p) => p.where === 'summary.latency.tpotMs.p99')!.message).toMatch(/missing/);
+    expect(problems.find((p) => p.where === 'summary.latency.tpotMs!.p99')!.message).toMatch(/missing/);
   });
 
   it('fills schema-1 fields a minimal file may lack', () => {

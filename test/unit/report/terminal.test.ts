@@ -45,7 +45,7 @@ function core(over: Partial<SummaryCore> = {}): SummaryCore {
       chunkGapMs: lat({ mean: 10.2, p50: 10, p90: 11, p99: 30, p999: 45, max: 130 }),
       e2eMs: lat({ mean: 3050, p50: 3001, p90: 3500, p99: 4990, p999: 6000, max: 61_234 }),
       issueDelayMs: lat({ mean: 0.0712, p50: 0.065, p90: 0.1, p99: 0.25, p999: 1.5, max: 12 }),
-      ttfaMs: { ...lat({}), count: 0 },
+      ttfaMs: null,
       connectWaitMs: lat({ mean: 0.01, p50: 0.01, p90: 0.02, p99: 0.05, p999: 0.1, max: 0.4 }),
     },
     tokenCountSource: 'usage',
