@@ -212,10 +212,10 @@ describe('parseResultJson', () => {
     r.perEndpoint[0].url = null;
     const problems = problemsOf(() => parseResultJson(JSON.stringify(r), 'x.json'));
     expect(problems.map((p) => p.where).sort()).toEqual(
-      ['histograms.itlUs', 'perEndpoint[0].url', 'summary.completed', 'summary.latency.tpotMs!.p99'].sort(),
+      ['histograms.itlUs', 'perEndpoint[0].url', 'summary.completed', 'summary.latency.tpotMs.p99'].sort(),
     );
     expect(problems.find((p) => p.where === 'summary.completed')!.message).toBe('expected a number, found the string "12"');
-    expect(problems.find((p) => p.where === 'summary.latency.tpotMs!.p99')!.message).toMatch(/missing/);
+    expect(problems.find((p) => p.where === 'summary.latency.tpotMs.p99')!.message).toMatch(/missing/);
   });
 
   it('fills schema-1 fields a minimal file may lack', () => {
@@ -239,5 +239,27 @@ describe('parseResultJson', () => {
     const r = result();
     r.histograms.e2eUs = 'AAAA';
     expect(() => decodeHistograms(r.histograms, 'x.json')).toThrow(/x\.json: unreadable histogram: histograms\.e2eUs/);
+  });
+});
+
+describe('absent latency figures', () => {
+  it('writes a series with no values as null (the key kept), and reads it back as null', () => {
+    const r = result();
+    expect(r.summary.latency.ttfaMs).toBeNull();
+    const text = JSON.stringify(r);
+    expect(text).toContain('"ttfaMs":null');
+    expect(parseResultJson(text, 'x.json').summary.latency.ttfaMs).toBeNull();
+  });
+
+  it('reads an older file\'s row of zeros with count 0, or a missing newer series, as null', () => {
+    const r = JSON.parse(JSON.stringify(result()));
+    r.summary.latency.tpotMs = { count: 0, min: 0, mean: 0, p50: 0, p90: 0, p95: 0, p97: 0, p99: 0, p999: 0, max: 0 };
+    delete r.summary.latency.connectWaitMs;
+    r.perEndpoint[0].latency.itlMs = { count: 0, min: 0, mean: 0, p50: 0, p90: 0, p95: 0, p97: 0, p99: 0, p999: 0, max: 0 };
+    const back = parseResultJson(JSON.stringify(r), 'x.json');
+    expect(back.summary.latency.tpotMs).toBeNull();
+    expect(back.summary.latency.connectWaitMs).toBeNull();
+    expect(back.perEndpoint[0]!.latency.itlMs).toBeNull();
+    expect(back.summary.latency.e2eMs!.count).toBeGreaterThan(0);
   });
 });

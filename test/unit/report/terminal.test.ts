@@ -336,3 +336,37 @@ describe('confidence intervals (issue 16)', () => {
     expect(text).not.toContain('±');
   });
 });
+
+describe('absent latency figures (null in result.json)', () => {
+  function notStreamed(): ResultJson {
+    const r = result();
+    r.scenario.stream = false;
+    const absent = { ttftMs: null, tpotMs: null, itlMs: null, chunkGapMs: null, ttfaMs: null, connectWaitMs: null };
+    r.summary = { ...r.summary, latency: { ...r.summary.latency, ...absent } };
+    r.perEndpoint = r.perEndpoint.map((e) => ({ ...e, latency: { ...e.latency, ...absent } }));
+    return r;
+  }
+
+  it('prints dashes and "not streamed" for a non-streamed run, never 0', () => {
+    const text = renderTerminal(notStreamed(), { color: false });
+    const rows = text.split('\n');
+    for (const label of ['TTFT', 'TPOT', 'ITL per token', 'ITL per chunk']) {
+      const line = rows.find((l) => l.trimStart().startsWith(label))!;
+      expect(line, label).toContain('not streamed');
+      expect(line.split(/\s+/).filter((x) => x === DASH), label).toHaveLength(6);
+      expect(line, label).not.toMatch(/\d/);
+    }
+    // e2e has data and keeps its figures; the absent TTFA row is not shown at all
+    expect(rows.find((l) => l.trimStart().startsWith('E2E'))).toMatch(/\d/);
+    expect(text).not.toContain('TTFA');
+    expect(text).not.toMatch(/NaN|undefined|null/);
+  });
+
+  it('says nothing about streaming when a streamed run simply has no values', () => {
+    const r = notStreamed();
+    r.scenario.stream = true;
+    const ttft = renderTerminal(r, { color: false }).split('\n').find((l) => l.trimStart().startsWith('TTFT'))!;
+    expect(ttft).not.toContain('not streamed');
+    expect(ttft.split(/\s+/).filter((x) => x === DASH)).toHaveLength(6);
+  });
+});
