@@ -93,6 +93,16 @@ describe('compareResults', () => {
     expect(c.passed).toBe(true);
   });
 
+  it('marks a latency figure with no data (null) as missing, not as a 0 ms improvement', () => {
+    const next = load();
+    next.summary.latency.tpotMs = null;
+    const c = compareResults(base, next, { tolerancePct: 4, metrics: ['tpot.p99', 'tpot.mean'] });
+    expect(c.deltas.map((d) => [d.status, d.next])).toEqual([['missing', null], ['missing', null]]);
+    expect(c.passed).toBe(true);
+    const r = reproduce([base, next], 4, { metrics: ['tpot.p99'] });
+    expect(r.rows[0]).toMatchObject({ status: 'missing', values: [base.summary.latency.tpotMs!.p99, null] });
+  });
+
   it('compares only the metrics asked for, each with its own tolerance when given', () => {
     const next = load();
     next.summary.latency.ttftMs!.p99 = 840; // +5%
