@@ -22,6 +22,7 @@ import {
   wrap,
 } from './format.js';
 import { renderScaleOut } from './scale-out.js';
+import { explainVerdict } from '../metrics/thresholds.js';
 
 export interface TerminalOptions {
   color: boolean;
@@ -199,7 +200,8 @@ export function renderTerminal(result: ResultJson, opts: TerminalOptions): strin
     const exprWidth = Math.min(40, Math.max(...result.thresholds.map((t) => t.expr.length)) + 2);
     for (const t of result.thresholds) {
       const mark = t.passed ? c.green('✓') : c.red('✗');
-      const actual = typeof t.actual === 'number' ? formatNumber(t.actual) : t.actual === null ? DASH : String(t.actual);
+      // no value: say why (e.g. `no data: no request gave a TTFA value; …`), so a failed gate is not a mystery
+      const actual = typeof t.actual === 'number' ? formatNumber(t.actual) : t.actual === null ? `${DASH}  ${c.yellow(explainVerdict(t, result)?.missing ?? 'no value')}` : String(t.actual);
       out.push(`  ${mark} ${padEnd(t.expr, exprWidth)}${c.dim('actual')} ${actual}`);
     }
   }

@@ -136,13 +136,43 @@ describe('non-streaming', () => {
     const r = await run(f, ['--target-qps', '20', '--samples', '20', '--no-stream']);
     expect(r.code).toBe(0);
     const lat = r.result.summary.latency;
-    expect(lat.tpotMs).toBeNull();
-    expect(lat.ttftMs).toBeNull();
-    expect(lat.itlMs).toBeNull();
+    // absent, not zero: the key is written with the value null
+    expect(lat).toHaveProperty('ttftMs', null);
+    expect(lat).toHaveProperty('tpotMs', null);
+    expect(lat).toHaveProperty('itlMs', null);
+    expect(lat).toHaveProperty('chunkGapMs', null);
     expect(lat.e2eMs!.count).toBe(20);
+    expect(r.result.perEndpoint[0]!.latency).toHaveProperty('ttftMs', null);
+    expect(r.result.summary.intervals!.latency.ttftMs).toBeNull();
+    // the terminal summary of the saved result says so instead of printing 0
+    const text = await spawnCli(['report', join(r.out, 'result.json')]);
+    expect(text.code, text.stderr).toBe(0);
+    for (const label of ['TTFT', 'TPOT', 'ITL per token']) {
+      const row = text.stdout.split('\n').find((l) => l.trimStart().startsWith(label))!;
+      expect(row, label).toContain('not streamed');
+      expect(row, label).not.toMatch(/\d/);
+    }
+    // `report --from` rebuilds the same absent figures from requests.jsonl
+    const rebuilt = await spawnCli(['report', '--from', join(r.out, 'requests.jsonl'), '--format', 'json']);
+    expect(rebuilt.code, rebuilt.stderr).toBe(0);
+    const again = (JSON.parse(rebuilt.stdout) as ResultJson).summary.latency;
+    expect(again.ttftMs).toBeNull();
+    expect(again.tpotMs).toBeNull();
+    expect(again.e2eMs!.count).toBe(20);
     const bad = await run(f, ['--target-qps', '20', '--samples', '20', '--no-stream', '--assert', 'tpot.p99 <= 100ms']);
     expect(bad.code).toBe(2);
     expect(bad.stderr).toContain('not streamed');
+  });
+
+  it('an assertion on a figure the run turned out not to have fails with "no data", exit 1', { timeout: 60_000 }, async () => {
+    const f = await fake({ ttftMs: 10, steps: [{ tokens: 2 }, { tokens: 2, delayMs: 10 }] });
+    // streamed, but no reasoning: TTFA has no values, which is known only after the run
+    const r = await run(f, ['--target-qps', '20', '--samples', '10', '--api', 'chat', '--assert', 'ttfa.p99 <= 10s']);
+    expect(r.code).toBe(1);
+    expect(r.result.summary.latency).toHaveProperty('ttfaMs', null);
+    expect(r.result.thresholds).toContainEqual({ expr: 'ttfa.p99 <= 10s', passed: false, actual: null });
+    const text = await spawnCli(['report', join(r.out, 'result.json')]);
+    expect(text.stdout).toMatch(/✗ ttfa\.p99 <= 10s\s+actual –\s+no data: no request gave a TTFA value/);
   });
 
   it('a stream: true request answered with plain JSON is flagged in result.json', { timeout: 60_000 }, async () => {

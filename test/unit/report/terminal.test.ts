@@ -362,6 +362,13 @@ describe('absent latency figures (null in result.json)', () => {
     expect(text).not.toMatch(/NaN|undefined|null/);
   });
 
+  it('says why an assertion on an absent figure has no actual value', () => {
+    const r = notStreamed();
+    r.thresholds = [{ expr: 'tpot.p99 < 200ms', passed: false, actual: null }];
+    const line = renderTerminal(r, { color: false }).split('\n').find((l) => l.includes('tpot.p99 < 200ms'))!;
+    expect(line).toMatch(/✗ tpot\.p99 < 200ms\s+actual –\s+no data: no request gave a TPOT value; the run was not streamed/);
+  });
+
   it('says nothing about streaming when a streamed run simply has no values', () => {
     const r = notStreamed();
     r.scenario.stream = true;
