@@ -278,7 +278,7 @@ async function adherenceCase(spec: CaseSpec, server: BenchServer, r: CaseResult)
     r.offeredQps = sched.length / (sched.scheduledAtUs[sched.length - 1]! / 1e6);
     r.achievedQps = d.outcome.issued / (tl.lastIssuedUs / 1e6);
     r.achievedVsOfferedPct = (r.achievedQps / r.offeredQps - 1) * 100;
-    r.issueDelayMs = { p50: delay.p50, p99: delay.p99, max: delay.max };
+    if (delay !== null) r.issueDelayMs = { p50: delay.p50, p99: delay.p99, max: delay.max };
     r.clientCores = d.cpuUs / 1e6 / d.wallS;
     r.elu = d.elu;
     if (d.machineCores !== null) {

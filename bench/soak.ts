@@ -405,7 +405,7 @@ async function soak(): Promise<void> {
     const s = result.summary;
     process.stdout.write(
       `run: exit ${code}, ${s.issued} issued, ${s.completed} completed, ${s.failed} failed ${JSON.stringify(s.errors)}, ` +
-        `${Math.round(s.outputTokensPerSecond)} output tok/s, ${s.requestsPerSecond.toFixed(1)} req/s, TTFT p99 ${s.latency.ttftMs.p99.toFixed(1)} ms, issue delay p99 ${s.latency.issueDelayMs.p99.toFixed(2)} ms\n`,
+        `${Math.round(s.outputTokensPerSecond)} output tok/s, ${s.requestsPerSecond.toFixed(1)} req/s, TTFT p99 ${s.latency.ttftMs?.p99.toFixed(1) ?? '–'} ms, issue delay p99 ${s.latency.issueDelayMs?.p99.toFixed(2) ?? '–'} ms\n`,
     );
   } else {
     process.stdout.write(`run: exit ${code}, no result.json${error ? `: ${error}` : ''}\n${stderr.text.slice(-2000)}\n`);
@@ -437,8 +437,8 @@ async function soak(): Promise<void> {
               errors: result.summary.errors,
               outputTokensPerSecond: result.summary.outputTokensPerSecond,
               requestsPerSecond: result.summary.requestsPerSecond,
-              ttftP99Ms: result.summary.latency.ttftMs.p99,
-              issueDelayP99Ms: result.summary.latency.issueDelayMs.p99,
+              ttftP99Ms: result.summary.latency.ttftMs?.p99 ?? null,
+              issueDelayP99Ms: result.summary.latency.issueDelayMs?.p99 ?? null,
               durationMs: result.summary.durationMs,
             }
           : null,

@@ -162,13 +162,29 @@ function latencyMetric(series: LatencySeriesName, stat: LatencyStatName): Summar
     unit: 'ms',
     direction: 'lower',
     description: `${stat} of ${description}`,
-    whenMissing: 'no request contributed a measurement (count is 0)',
-    get: (s) => {
-      const stats = s.latency[field];
-      // A histogram with no values reports zeros; asserting `p99 < 2s` on it would pass vacuously.
-      return stats.count > 0 ? stats[LATENCY_STATS[stat]] : null;
-    },
+    whenMissing: `no data: no request gave a ${LATENCY_SERIES[series].label} value; ${missingWhy(series)}`,
+    // An absent figure (null) fails an assertion; `p99 < 2s` on no data must not pass vacuously.
+    // `?? null` also reads a series an older result.json lacks as absent.
+    get: (s) => s.latency[field]?.[LATENCY_STATS[stat]] ?? null,
   };
+}
+
+/** The usual reasons a latency series has no values, for the "no data" actual of an assertion. */
+function missingWhy(series: LatencySeriesName): string {
+  switch (series) {
+    case 'ttft':
+    case 'chunk_gap':
+      return 'the run was not streamed, or no request completed';
+    case 'tpot':
+    case 'itl':
+      return 'the run was not streamed, no request completed, or none had 2+ output tokens';
+    case 'ttfa':
+      return 'no stream carried reasoning before its answer';
+    case 'connect_wait':
+      return 'no request waited for a connection';
+    default:
+      return 'no request completed';
+  }
 }
 
 /** Every metric, in display order. */

@@ -20,8 +20,9 @@
  *   floor(n·p) of the sorted values, LoadGen `results.cc`), not HDR's own
  *   ceil(n·p) rule, so a histogram percentile and an exact MLPerf percentile
  *   differ only by bucket resolution (≤ 0.1 %; exact below 2048 µs).
- * - An empty histogram gives stats with count 0 and every figure 0. The
- *   reporters print "–" when count is 0; never read the zeros as measurements.
+ * - An empty histogram gives null stats, not a row of zeros: a figure with no
+ *   data is absent (docs/metrics.md "Absent figures"), so no reader can take
+ *   it for a measured 0.
  */
 import { decodeFromCompressedBase64, encodeIntoCompressedBase64, Float64Histogram, JsHistogram } from 'hdr-histogram-js';
 import type { LatencySet, LatencyStats } from './types.js';
@@ -75,29 +76,17 @@ const PERCENTILES = [
   ['p999', 0.999],
 ] as const;
 
-export const EMPTY_STATS: Readonly<LatencyStats> = Object.freeze({
-  count: 0,
-  min: 0,
-  mean: 0,
-  p50: 0,
-  p90: 0,
-  p95: 0,
-  p97: 0,
-  p99: 0,
-  p999: 0,
-  max: 0,
-});
-
 /**
  * Statistics in milliseconds. One pass over the counts: each percentile is
  * the highest value equivalent to the bucket holding 1-based rank
  * min(floor(n·p) + 1, n); min is the lowest equivalent value of the first
  * non-empty bucket, max the highest of the last; mean weights each bucket's
  * median value (exact for values below 2048 µs, where buckets are 1 µs wide).
+ * null for an empty histogram.
  */
-export function stats(h: Histogram): LatencyStats {
+export function stats(h: Histogram): LatencyStats | null {
   const n = h.totalCount;
-  if (n === 0) return { ...EMPTY_STATS };
+  if (n === 0) return null;
   const ranks = PERCENTILES.map(([, p]) => Math.min(Math.floor(n * p) + 1, n));
   const values: number[] = new Array<number>(PERCENTILES.length).fill(0);
   let next = 0;

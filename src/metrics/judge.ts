@@ -59,7 +59,7 @@ export function loadgenInputFor(input: JudgeInput, settings: LoadgenSettings): L
     tpotNs: Float64Array.from(tpot),
     lastCompletionNs: Math.max(0, tl.lastCompletedUs) * NS_PER_US,
     lastScheduledNs: Math.max(0, tl.lastScheduledUs) * NS_PER_US,
-    issueDelayP99Ns: issueDelay.count > 0 ? Math.round(issueDelay.p99 * 1e6) : null,
+    issueDelayP99Ns: issueDelay === null ? null : Math.round(issueDelay.p99 * 1e6),
     targetQps: scenario.load.pattern === 'poisson' ? scenario.load.targetQps : null,
     failedQueries: counters.failed,
     failuresByKind: counters.errors,

@@ -62,6 +62,11 @@ export function summaryIntervals(x: IntervalInputs): SummaryIntervals {
 export function latencyIntervals(h: HistogramSet, confidence: number): SummaryIntervals['latency'] {
   const out = {} as SummaryIntervals['latency'];
   for (const [series, key] of INTERVAL_SERIES) {
+    // no values, no interval: the figure itself is null (docs/metrics.md "Absent figures")
+    if (h[key].totalCount === 0) {
+      out[series] = null;
+      continue;
+    }
     const row = {} as Record<IntervalPercentile, PercentileIntervalJson>;
     const draws = independentDraws(h, key);
     for (const [name, p] of INTERVAL_PERCENTILES) row[name] = percentileInterval(h[key], p, confidence, draws);

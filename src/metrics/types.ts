@@ -6,7 +6,7 @@
 import type { ClientSelfCheck } from './client-check.js';
 import type { ChunkTokenSource, TokenCountSource } from '../records/record.js';
 
-/** Latency statistics in milliseconds (float), from an HDR histogram recorded in µs. */
+/** Latency statistics in milliseconds (float), from an HDR histogram recorded in µs; count >= 1 always. */
 export interface LatencyStats {
   count: number;
   min: number;
@@ -20,23 +20,28 @@ export interface LatencyStats {
   max: number;
 }
 
+/**
+ * Each figure is null when no request gave a value (a non-streamed run has no
+ * TTFT, TPOT or ITL; a run without reasoning no TTFA): absent, never a row of
+ * zeros a reader could take for a measured 0 (docs/metrics.md "Absent figures").
+ */
 export interface LatencySet {
   /** time to first token, from the scheduled time */
-  ttftMs: LatencyStats;
+  ttftMs: LatencyStats | null;
   /** time to first answer token (first content after reasoning), from the scheduled time: requests whose stream carried reasoning only */
-  ttfaMs: LatencyStats;
+  ttfaMs: LatencyStats | null;
   /** (e2e - ttft) / (outputTokens - 1), per request */
-  tpotMs: LatencyStats;
+  tpotMs: LatencyStats | null;
   /** per token: a chunk carrying k tokens contributes k gaps of gap/k */
-  itlMs: LatencyStats;
+  itlMs: LatencyStats | null;
   /** per chunk: gaps between successive output chunks */
-  chunkGapMs: LatencyStats;
+  chunkGapMs: LatencyStats | null;
   /** end to end, from the scheduled time */
-  e2eMs: LatencyStats;
+  e2eMs: LatencyStats | null;
   /** issued - scheduled: the client's own lateness */
-  issueDelayMs: LatencyStats;
+  issueDelayMs: LatencyStats | null;
   /** the part of issueDelayMs spent waiting for a connection (a full pool, connection setup) */
-  connectWaitMs: LatencyStats;
+  connectWaitMs: LatencyStats | null;
 }
 
 export interface SummaryCore {
@@ -141,7 +146,8 @@ export interface SummaryIntervals {
   requestsPerSecond: RateInterval;
   /** null when goodput is (no SLO set) */
   goodputRequestsPerSecond: RateInterval | null;
-  latency: Record<IntervalSeries, Record<IntervalPercentile, PercentileIntervalJson>>;
+  /** null for a series with no data (its latency figure is null too) */
+  latency: Record<IntervalSeries, Record<IntervalPercentile, PercentileIntervalJson> | null>;
 }
 
 export interface EndpointSummary extends SummaryCore {

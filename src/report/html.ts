@@ -454,9 +454,9 @@ function headline(r: ResultJson): string {
   cards.push(kpi('Output throughput', has ? formatNumber(s.outputTokensPerSecond) : DASH, 'tok/s', s.steadyState ? `steady state ${formatNumber(s.steadyState.outputTokensPerSecond)} tok/s` : `window ${formatDurationMs(s.durationMs)}`));
   cards.push(kpi('Total throughput', has ? formatNumber(s.totalTokensPerSecond) : DASH, 'tok/s', 'input + output'));
   cards.push(kpi('Requests', has ? formatNumber(s.requestsPerSecond) : DASH, 'req/s', s.goodputRequestsPerSecond === null ? 'no SLO set for goodput' : `goodput ${formatNumber(s.goodputRequestsPerSecond)} req/s`));
-  const lat = (label: string, st: LatencyStats | undefined, constraint: number | null) => {
-    const [v, u] = st && st.count > 0 ? splitDuration(st.p99) : [DASH, ''];
-    return kpi(label, v, u, st && st.count > 0 ? `p50 ${formatDurationMs(st.p50)}${constraint !== null ? ` · limit ${formatDurationMs(constraint)}` : ''}` : 'no data');
+  const lat = (label: string, st: LatencyStats | null | undefined, constraint: number | null) => {
+    const [v, u] = st ? splitDuration(st.p99) : [DASH, ''];
+    return kpi(label, v, u, st ? `p50 ${formatDurationMs(st.p50)}${constraint !== null ? ` · limit ${formatDurationMs(constraint)}` : ''}` : r.scenario.stream === false ? 'not streamed' : 'no data');
   };
   cards.push(lat('TTFT p99', s.latency.ttftMs, r.scenario.constraints.ttftP99Ms));
   cards.push(lat('TPOT p99', s.latency.tpotMs, r.scenario.constraints.tpotP99Ms));
@@ -477,8 +477,8 @@ interface CompareRow {
 }
 
 function compareTable(runs: HtmlRun[]): string {
-  const p99 = (k: 'ttftMs' | 'tpotMs' | 'itlMs' | 'e2eMs') => (r: ResultJson) => (r.summary.latency[k]?.count ? r.summary.latency[k].p99 : null);
-  const p50 = (k: 'ttftMs' | 'tpotMs' | 'itlMs' | 'e2eMs') => (r: ResultJson) => (r.summary.latency[k]?.count ? r.summary.latency[k].p50 : null);
+  const p99 = (k: 'ttftMs' | 'tpotMs' | 'itlMs' | 'e2eMs') => (r: ResultJson) => r.summary.latency[k]?.p99 ?? null;
+  const p50 = (k: 'ttftMs' | 'tpotMs' | 'itlMs' | 'e2eMs') => (r: ResultJson) => r.summary.latency[k]?.p50 ?? null;
   const rows: CompareRow[] = [
     { label: 'Output tokens/s', get: (r) => (r.summary.durationMs > 0 ? r.summary.outputTokensPerSecond : null), fmt: formatNumber, up: true },
     { label: 'Total tokens/s', get: (r) => (r.summary.durationMs > 0 ? r.summary.totalTokensPerSecond : null), fmt: formatNumber, up: true },
@@ -516,7 +516,7 @@ function compareTable(runs: HtmlRun[]): string {
 }
 
 function latencyTable(r: ResultJson): string {
-  const rows: [string, LatencyStats | undefined][] = [
+  const rows: [string, LatencyStats | null | undefined][] = [
     ['TTFT', r.summary.latency.ttftMs],
     ['TPOT', r.summary.latency.tpotMs],
     ['ITL per token', r.summary.latency.itlMs],
@@ -527,7 +527,7 @@ function latencyTable(r: ResultJson): string {
   const cols: [keyof LatencyStats, string][] = [['mean', 'mean'], ['p50', 'p50'], ['p90', 'p90'], ['p95', 'p95'], ['p99', 'p99'], ['p999', 'p99.9'], ['max', 'max']];
   const head = `<tr><th>latency</th>${cols.map(([, h]) => `<th class="num">${h}</th>`).join('')}<th class="num">count</th></tr>`;
   const body = rows
-    .map(([name, st]) => `<tr><td>${name}</td>${cols.map(([k]) => `<td class="num">${st && st.count > 0 ? esc(formatDurationMs(st[k])) : DASH}</td>`).join('')}<td class="num">${st ? formatCount(st.count) : DASH}</td></tr>`)
+    .map(([name, st]) => `<tr><td>${name}</td>${cols.map(([k]) => `<td class="num">${st ? esc(formatDurationMs(st[k])) : DASH}</td>`).join('')}<td class="num">${st ? formatCount(st.count) : DASH}</td></tr>`)
     .join('');
   return `<div class="tablewrap"><table>${head}${body}</table></div>`;
 }
@@ -536,7 +536,7 @@ function endpointTable(r: ResultJson): string {
   const head = '<tr><th>endpoint</th><th>model</th><th class="num">completed</th><th class="num">failed</th><th class="num">output tok/s</th><th class="num">TTFT p99</th><th class="num">TPOT p99</th></tr>';
   const body = (r.perEndpoint ?? [])
     .map((e) => {
-      const p = (st: LatencyStats | undefined) => (st && st.count > 0 ? esc(formatDurationMs(st.p99)) : DASH);
+      const p = (st: LatencyStats | null | undefined) => (st ? esc(formatDurationMs(st.p99)) : DASH);
       return `<tr><td class="mono">${esc(e.url)}</td><td>${esc(e.model ?? '')}</td><td class="num">${formatCount(e.completed)}</td><td class="num">${formatCount(e.failed)}</td><td class="num">${e.durationMs > 0 ? esc(formatNumber(e.outputTokensPerSecond)) : DASH}</td><td class="num">${p(e.latency?.ttftMs)}</td><td class="num">${p(e.latency?.tpotMs)}</td></tr>`;
     })
     .join('');

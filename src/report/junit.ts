@@ -116,9 +116,10 @@ function properties(r: ResultJson): [string, string][] {
     ['completed', String(s.completed)],
     ['failed', String(s.failed)],
     ['output_tokens_per_sec', String(s.outputTokensPerSecond)],
-    ['ttft.p99_ms', String(s.latency.ttftMs.p99)],
-    ['tpot.p99_ms', String(s.latency.tpotMs.p99)],
   ];
+  // an absent figure is left out, not written as 0 (a non-streamed run has no TTFT or TPOT)
+  if (s.latency.ttftMs) props.push(['ttft.p99_ms', String(s.latency.ttftMs.p99)]);
+  if (s.latency.tpotMs) props.push(['tpot.p99_ms', String(s.latency.tpotMs.p99)]);
   for (const [k, v] of Object.entries(r.tags ?? {})) props.push([`tag.${k}`, v]);
   return props;
 }

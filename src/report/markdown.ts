@@ -97,18 +97,18 @@ function latencyTable(latency: ResultJson['summary']['latency'], iv: ResultJson[
   const rows = [`| | p50 | p90 | p99 |${ci} p99.9 | max | mean | count |`, `| --- | ---: | ---: | ---: |${iv === undefined ? '' : ' ---: |'} ---: | ---: | ---: | ---: |`];
   for (const name of Object.keys(LATENCY_SERIES) as LatencySeriesName[]) {
     const { field, label } = LATENCY_SERIES[name];
+    // undefined: a series an older result.json lacks; null: measured nothing, shown as a row of dashes
     const st = latency[field];
     if (st === undefined) continue;
     const p99 = iv?.latency[field as keyof NonNullable<typeof iv>['latency']]?.p99;
-    const ciCell = iv === undefined ? '' : ` ${p99 === undefined || st.count === 0 ? '' : formatDurationRange(p99.low, p99.high)} |`;
-    rows.push(`| ${label} | ${ms(st, 'p50')} | ${ms(st, 'p90')} | ${ms(st, 'p99')} |${ciCell} ${ms(st, 'p999')} | ${ms(st, 'max')} | ${ms(st, 'mean')} | ${count(st.count)} |`);
+    const ciCell = iv === undefined ? '' : ` ${p99 === undefined || st === null ? '' : formatDurationRange(p99.low, p99.high)} |`;
+    rows.push(`| ${label} | ${ms(st, 'p50')} | ${ms(st, 'p90')} | ${ms(st, 'p99')} |${ciCell} ${ms(st, 'p999')} | ${ms(st, 'max')} | ${ms(st, 'mean')} | ${st === null ? '–' : count(st.count)} |`);
   }
   return rows.join('\n');
 }
 
-function ms(st: LatencyStats, key: keyof LatencyStats): string {
-  // Zeros from an empty histogram are not measurements.
-  return st.count > 0 ? formatMs(st[key]) : '–';
+function ms(st: LatencyStats | null, key: keyof LatencyStats): string {
+  return st === null ? '–' : formatMs(st[key]);
 }
 
 function count(n: number): string {

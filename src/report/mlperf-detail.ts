@@ -225,25 +225,32 @@ export function renderMlperfDetail(input: MlperfDetailInput): string {
   } else {
     res('result_samples_per_second', dbl(r.samplesPerSecond));
   }
-  res('result_min_latency_ns', int(r.latency.minNs));
-  res('result_max_latency_ns', int(r.latency.maxNs));
-  res('result_mean_latency_ns', int(r.latency.meanNs));
-  for (const p of r.latency.percentiles) res(`result_${percentileLabel(p.percentile)}_percentile_latency_ns`, int(p.valueNs));
+  // A latency set with no values is left out (mlperf-summary.ts says why): LoadGen would log zeros.
+  if (r.latency.count > 0) {
+    res('result_min_latency_ns', int(r.latency.minNs));
+    res('result_max_latency_ns', int(r.latency.maxNs));
+    res('result_mean_latency_ns', int(r.latency.meanNs));
+    for (const p of r.latency.percentiles) res(`result_${percentileLabel(p.percentile)}_percentile_latency_ns`, int(p.valueNs));
+  }
   if (server) {
-    res('result_first_token_min_latency_ns', int(r.ttft.minNs));
-    res('result_first_token_max_latency_ns', int(r.ttft.maxNs));
-    res('result_first_token_mean_latency_ns', int(r.ttft.meanNs));
-    for (const p of r.ttft.percentiles) {
-      res(`result_first_token_${percentileLabel(p.percentile)}_percentile_latency_ns`, int(p.valueNs));
+    if (r.ttft.count > 0) {
+      res('result_first_token_min_latency_ns', int(r.ttft.minNs));
+      res('result_first_token_max_latency_ns', int(r.ttft.maxNs));
+      res('result_first_token_mean_latency_ns', int(r.ttft.meanNs));
+      for (const p of r.ttft.percentiles) {
+        res(`result_first_token_${percentileLabel(p.percentile)}_percentile_latency_ns`, int(p.valueNs));
+      }
     }
     res('result_token_throughput_with_loadgen_overhead', dbl(r.tokenThroughputWithLoadgenOverhead));
     res('result_token_throughput', dbl(r.tokenThroughput));
-    for (const p of r.tpot.percentiles) {
-      res(`result_time_per_output_token_${percentileLabel(p.percentile)}_percentile_ns`, int(p.valueNs));
+    if (r.tpot.count > 0) {
+      for (const p of r.tpot.percentiles) {
+        res(`result_time_per_output_token_${percentileLabel(p.percentile)}_percentile_ns`, int(p.valueNs));
+      }
+      res('result_time_to_output_token_min', int(r.tpot.minNs));
+      res('result_time_to_output_token_max', int(r.tpot.maxNs));
+      res('result_time_to_output_token_mean', int(r.tpot.meanNs));
     }
-    res('result_time_to_output_token_min', int(r.tpot.minNs));
-    res('result_time_to_output_token_max', int(r.tpot.maxNs));
-    res('result_time_to_output_token_mean', int(r.tpot.meanNs));
     res('result_completed_tokens_per_second', dbl(r.completedTokensPerSecond));
   } else {
     res('result_tokens_per_second', dbl(r.tokensPerSecond));

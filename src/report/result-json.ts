@@ -6,7 +6,7 @@
  * wrong when it cannot.
  */
 import { ConfigError, type Problem } from '../errors.js';
-import { createHistogram, decode, EMPTY_STATS, encodeSet, HISTOGRAM_KEYS, OPTIONAL_HISTOGRAM_KEYS, type HistogramSet } from '../metrics/histogram.js';
+import { createHistogram, decode, encodeSet, HISTOGRAM_KEYS, OPTIONAL_HISTOGRAM_KEYS, type HistogramSet } from '../metrics/histogram.js';
 import type { EndpointIdentity } from '../metrics/summary.js';
 import type {
   EndpointSummary,
@@ -196,8 +196,15 @@ function checkCore(c: Checker, o: Record<string, Json>, path: string, window: st
   const lat = c.obj(o.latency, `${path}.latency`);
   if (lat !== null) {
     for (const lk of LATENCY_KEYS) {
-      if (lat[lk] === undefined && OPTIONAL_LATENCY_KEYS.has(lk)) lat[lk] = { ...EMPTY_STATS };
-      const st = c.obj(lat[lk], `${path}.latency.${lk}`);
+      if (lat[lk] === undefined && OPTIONAL_LATENCY_KEYS.has(lk)) lat[lk] = null;
+      // a figure with no data is null; older files wrote it as a row of zeros with count 0, read here as null
+      const v = lat[lk];
+      if (v === null) continue;
+      if (typeof v === 'object' && !Array.isArray(v) && (v as Record<string, Json>).count === 0) {
+        lat[lk] = null;
+        continue;
+      }
+      const st = c.obj(v, `${path}.latency.${lk}`);
       if (st !== null) for (const sk of STAT_KEYS) c.num(st, sk, `${path}.latency.${lk}`);
     }
   }

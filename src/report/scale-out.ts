@@ -12,8 +12,8 @@ const LABEL_WIDTH = 14;
 export function renderScaleOut(result: ResultJson, c: ChalkInstance, width = 80): string[] {
   const out: string[] = [];
   const row = (label: string, value: string) => `  ${padEnd(label, LABEL_WIDTH)}${value}`;
-  const p99 = (st: LatencyStats) => (st.count === 0 ? DASH : formatDurationMs(st.p99));
-  const st50 = (st: LatencyStats) => (st.count === 0 ? DASH : formatDurationMs(st.p50));
+  const p99 = (st: LatencyStats | null) => (st === null ? DASH : formatDurationMs(st.p99));
+  const st50 = (st: LatencyStats | null) => (st === null ? DASH : formatDurationMs(st.p50));
 
   // per label: only when it says more than the per-endpoint table (several endpoints share a value)
   const groups = result.perLabel ?? [];

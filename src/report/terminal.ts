@@ -22,6 +22,7 @@ import {
   wrap,
 } from './format.js';
 import { renderScaleOut } from './scale-out.js';
+import { explainVerdict } from '../metrics/thresholds.js';
 
 export interface TerminalOptions {
   color: boolean;
@@ -53,9 +54,11 @@ const LAT_ROWS: readonly [keyof SummaryCore['latency'], string][] = [
 ];
 /** rows shown only when they hold data: reasoning streams, and connection waits of a millisecond or more */
 const LAT_ROWS_WHEN_MEASURED: readonly [keyof SummaryCore['latency'], string, (st: LatencyStats) => boolean][] = [
-  ['ttfaMs', 'TTFA (answer)', (st) => st.count > 0],
-  ['connectWaitMs', '  connect wait', (st) => st.count > 0 && st.max >= 1],
+  ['ttfaMs', 'TTFA (answer)', () => true],
+  ['connectWaitMs', '  connect wait', (st) => st.max >= 1],
 ];
+/** the series a non-streamed answer cannot have: their rows say why they are empty */
+const STREAM_ONLY_ROWS: ReadonlySet<keyof SummaryCore['latency']> = new Set(['ttftMs', 'tpotMs', 'itlMs', 'chunkGapMs']);
 
 const TOKEN_SOURCE_TEXT: Record<string, string> = {
   usage: 'server usage',
@@ -137,7 +140,9 @@ export function renderTerminal(result: ResultJson, opts: TerminalOptions): strin
   out.push('');
 
   // ---- latency ----
-  out.push(renderLatencyTable(s.latency, c));
+  // a server that answered `stream: true` with plain JSON every time leaves the same rows empty
+  const streamed = result.scenario.stream !== false && !(s.completed > 0 && s.notStreamed === s.completed);
+  out.push(renderLatencyTable(s.latency, c, streamed));
   if (iv !== undefined) out.push(renderP99Intervals(iv, c));
   out.push('');
 
@@ -197,7 +202,8 @@ export function renderTerminal(result: ResultJson, opts: TerminalOptions): strin
     const exprWidth = Math.min(40, Math.max(...result.thresholds.map((t) => t.expr.length)) + 2);
     for (const t of result.thresholds) {
       const mark = t.passed ? c.green('✓') : c.red('✗');
-      const actual = typeof t.actual === 'number' ? formatNumber(t.actual) : t.actual === null ? DASH : String(t.actual);
+      // no value: say why (e.g. `no data: no request gave a TTFA value; …`), so a failed gate is not a mystery
+      const actual = typeof t.actual === 'number' ? formatNumber(t.actual) : t.actual === null ? `${DASH}  ${c.yellow(explainVerdict(t, result)?.missing ?? 'no value')}` : String(t.actual);
       out.push(`  ${mark} ${padEnd(t.expr, exprWidth)}${c.dim('actual')} ${actual}`);
     }
   }
@@ -283,7 +289,7 @@ function tokensText(s: SummaryCore, c: ChalkInstance): string {
   return `${counts}${c.dim(`  counted by ${parts.join(' · ')} requests`)}`;
 }
 
-function renderLatencyTable(lat: SummaryCore['latency'], c: ChalkInstance): string {
+function renderLatencyTable(lat: SummaryCore['latency'], c: ChalkInstance, streamed: boolean): string {
   const lines: string[] = [];
   lines.push(
     c.bold(padEnd('Latency', LAT_LABEL_WIDTH + 2)) +
@@ -291,13 +297,15 @@ function renderLatencyTable(lat: SummaryCore['latency'], c: ChalkInstance): stri
   );
   const rows = [...LAT_ROWS];
   for (const [key, label, shown] of LAT_ROWS_WHEN_MEASURED) {
-    const st = lat[key] as LatencyStats | undefined;
-    if (st !== undefined && shown(st)) rows.splice(key === 'ttfaMs' ? 1 : rows.length, 0, [key, label]);
+    // undefined: a series an older result.json lacks; null: nothing measured
+    const st = lat[key] as LatencyStats | null | undefined;
+    if (st && shown(st)) rows.splice(key === 'ttfaMs' ? 1 : rows.length, 0, [key, label]);
   }
   for (const [key, label] of rows) {
-    const st = lat[key] as LatencyStats | undefined;
-    const cells = LAT_COLUMNS.map(([k]) => padStart(st === undefined || st.count === 0 ? DASH : formatDurationMs(st[k]), LAT_COL_WIDTH));
-    lines.push(`  ${padEnd(label, LAT_LABEL_WIDTH)}${cells.join('')}`);
+    const st = lat[key] as LatencyStats | null | undefined;
+    const cells = LAT_COLUMNS.map(([k]) => padStart(st ? formatDurationMs(st[k]) : DASH, LAT_COL_WIDTH));
+    const why = !st && !streamed && STREAM_ONLY_ROWS.has(key) ? c.dim('  not streamed') : '';
+    lines.push(`  ${padEnd(label, LAT_LABEL_WIDTH)}${cells.join('')}${why}`);
   }
   return lines.join('\n');
 }
@@ -311,8 +319,8 @@ function renderEndpoints(eps: readonly EndpointSummary[], c: ChalkInstance): str
     ),
   );
   for (const e of eps) {
-    const p99 = (st: LatencyStats) => (st.count === 0 ? DASH : formatDurationMs(st.p99));
-    const p50 = (st: LatencyStats) => (st.count === 0 ? DASH : formatDurationMs(st.p50));
+    const p99 = (st: LatencyStats | null) => (st === null ? DASH : formatDurationMs(st.p99));
+    const p50 = (st: LatencyStats | null) => (st === null ? DASH : formatDurationMs(st.p50));
     lines.push(
       `  ${padEnd(e.url, urlWidth)}${padStart(formatCount(e.completed), 11)}${padStart(formatCount(e.failed), 8)}` +
         `${padStart(e.durationMs > 0 ? formatNumber(e.outputTokensPerSecond) : DASH, 10)}${padStart(p99(e.latency.ttftMs), 10)}${padStart(p50(e.latency.tpotMs), 10)}${padStart(p99(e.latency.tpotMs), 10)}`,

@@ -74,15 +74,18 @@ export function renderVllmJson(result: ResultJson, records: readonly RequestReco
   return out;
 }
 
-/** mean_, median_, std_ and pXX_ keys of one metric; null when nothing was measured (vLLM would write 0). */
-function metricKeys(name: string, stats: LatencyStats, h: Histogram): Record<string, number | null> {
-  const empty = stats.count === 0;
+/**
+ * mean_, median_, std_ and pXX_ keys of one metric; null when nothing was
+ * measured. vLLM writes 0 there (`np.mean(ttfts or 0)`), which a reader cannot
+ * tell from a measured 0; tokbench keeps the key and writes null (docs/reports.md).
+ */
+function metricKeys(name: string, stats: LatencyStats | null, h: Histogram): Record<string, number | null> {
   const out: Record<string, number | null> = {
-    [`mean_${name}_ms`]: empty ? null : stats.mean,
-    [`median_${name}_ms`]: empty ? null : stats.p50,
-    [`std_${name}_ms`]: empty ? null : stdDevMs(h, stats.mean),
+    [`mean_${name}_ms`]: stats === null ? null : stats.mean,
+    [`median_${name}_ms`]: stats === null ? null : stats.p50,
+    [`std_${name}_ms`]: stats === null ? null : stdDevMs(h, stats.mean),
   };
-  for (const [word, key] of PERCENTILES) out[`p${word}_${name}_ms`] = empty ? null : stats[key];
+  for (const [word, key] of PERCENTILES) out[`p${word}_${name}_ms`] = stats === null ? null : stats[key];
   return out;
 }
 

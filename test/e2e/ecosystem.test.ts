@@ -130,7 +130,7 @@ describe('--format vllm-json', () => {
       request_goodput: null,
     });
     const figures = { ttft: s.latency.ttftMs, tpot: s.latency.tpotMs, itl: s.latency.itlMs, e2el: s.latency.e2eMs, client_queue_time: s.latency.issueDelayMs };
-    for (const [m, f] of Object.entries(figures)) {
+    for (const [m, f] of Object.entries(figures) as [string, NonNullable<(typeof figures)[keyof typeof figures]>][]) {
       expect(vllm[`mean_${m}_ms`]).toBe(f.mean);
       expect(vllm[`median_${m}_ms`]).toBe(f.p50);
       expect(vllm[`p50_${m}_ms`]).toBe(f.p50);

@@ -66,10 +66,10 @@ describe('no cap LoadGen does not have', () => {
     expect(f.maxInFlight).toBeGreaterThanOrEqual(2000);
     const s = r.result.summary;
     expect(s.completed).toBe(2500);
-    expect(Math.abs(s.latency.ttftMs.p99 - 3000) / 3000).toBeLessThan(0.05);
+    expect(Math.abs(s.latency.ttftMs!.p99 - 3000) / 3000).toBeLessThan(0.05);
     // opening connections is the client's time: inside issue delay, never more than it
-    expect(s.latency.connectWaitMs.count).toBe(2500);
-    expect(s.latency.connectWaitMs.p99).toBeLessThanOrEqual(s.latency.issueDelayMs.p99 + 0.001);
+    expect(s.latency.connectWaitMs!.count).toBe(2500);
+    expect(s.latency.connectWaitMs!.p99).toBeLessThanOrEqual(s.latency.issueDelayMs!.p99 + 0.001);
   });
 
   it('with --max-concurrency, the wait for a slot is issue delay, not server latency', { timeout: 60_000 }, async () => {
@@ -79,7 +79,7 @@ describe('no cap LoadGen does not have', () => {
     expect(f.maxInFlight).toBeLessThanOrEqual(20);
     const s = r.result.summary;
     // 200 queries at 200 QPS through 20 slots of ~0.4 s: most wait seconds for a slot
-    expect(s.latency.issueDelayMs.p99).toBeGreaterThan(1000);
+    expect(s.latency.issueDelayMs!.p99).toBeGreaterThan(1000);
     // TTFT counts from the schedule (LoadGen), so it carries the wait; TTFT minus issue delay is the server's 0.4 s
     for (const rec of r.records.filter((x) => x.ok)) {
       const serverUs = rec.firstTokenUs! - rec.issuedUs;
@@ -99,7 +99,7 @@ describe('every token timed where it arrived', { retry: 1 }, () => {
     });
     const r = await run(f, ['--target-qps', '20', '--samples', '20', '--api', 'chat']);
     expect(r.code).toBe(0);
-    const ttft = r.result.summary.latency.ttftMs;
+    const ttft = r.result.summary.latency.ttftMs!;
     expect(ttft.p50).toBeGreaterThan(98);
     expect(ttft.p50).toBeLessThan(130);
   });
@@ -109,7 +109,7 @@ describe('every token timed where it arrived', { retry: 1 }, () => {
     const f = await fake({ ttftMs: 30, steps, usage: 'separate', closeDelayMs: 300 });
     const r = await run(f, ['--target-qps', '20', '--samples', '20']);
     expect(r.code).toBe(0);
-    const tpot = r.result.summary.latency.tpotMs;
+    const tpot = r.result.summary.latency.tpotMs!;
     expect(Math.abs(tpot.p50 - 20)).toBeLessThan(3);
     // the wait for [DONE] is recorded apart (the fake's timers may fire late on a busy machine)
     for (const rec of r.records) expect(rec.closeWaitUs!).toBeGreaterThan(200_000);
@@ -124,9 +124,9 @@ describe('every token timed where it arrived', { retry: 1 }, () => {
     const r = await run(f, ['--target-qps', '20', '--samples', '20', '--api', 'chat']);
     expect(r.code).toBe(0);
     const lat = r.result.summary.latency;
-    expect(Math.abs(lat.ttftMs.p50 - 50)).toBeLessThan(10);
-    expect(Math.abs(lat.ttfaMs.p50 - 250)).toBeLessThan(15);
-    expect(lat.ttfaMs.count).toBe(20);
+    expect(Math.abs(lat.ttftMs!.p50 - 50)).toBeLessThan(10);
+    expect(Math.abs(lat.ttfaMs!.p50 - 250)).toBeLessThan(15);
+    expect(lat.ttfaMs!.count).toBe(20);
   });
 });
 
@@ -136,20 +136,50 @@ describe('non-streaming', () => {
     const r = await run(f, ['--target-qps', '20', '--samples', '20', '--no-stream']);
     expect(r.code).toBe(0);
     const lat = r.result.summary.latency;
-    expect(lat.tpotMs.count).toBe(0);
-    expect(lat.ttftMs.count).toBe(0);
-    expect(lat.itlMs.count).toBe(0);
-    expect(lat.e2eMs.count).toBe(20);
+    // absent, not zero: the key is written with the value null
+    expect(lat).toHaveProperty('ttftMs', null);
+    expect(lat).toHaveProperty('tpotMs', null);
+    expect(lat).toHaveProperty('itlMs', null);
+    expect(lat).toHaveProperty('chunkGapMs', null);
+    expect(lat.e2eMs!.count).toBe(20);
+    expect(r.result.perEndpoint[0]!.latency).toHaveProperty('ttftMs', null);
+    expect(r.result.summary.intervals!.latency.ttftMs).toBeNull();
+    // the terminal summary of the saved result says so instead of printing 0
+    const text = await spawnCli(['report', join(r.out, 'result.json')]);
+    expect(text.code, text.stderr).toBe(0);
+    for (const label of ['TTFT', 'TPOT', 'ITL per token']) {
+      const row = text.stdout.split('\n').find((l) => l.trimStart().startsWith(label))!;
+      expect(row, label).toContain('not streamed');
+      expect(row, label).not.toMatch(/\d/);
+    }
+    // `report --from` rebuilds the same absent figures from requests.jsonl
+    const rebuilt = await spawnCli(['report', '--from', join(r.out, 'requests.jsonl'), '--format', 'json']);
+    expect(rebuilt.code, rebuilt.stderr).toBe(0);
+    const again = (JSON.parse(rebuilt.stdout) as ResultJson).summary.latency;
+    expect(again.ttftMs).toBeNull();
+    expect(again.tpotMs).toBeNull();
+    expect(again.e2eMs!.count).toBe(20);
     const bad = await run(f, ['--target-qps', '20', '--samples', '20', '--no-stream', '--assert', 'tpot.p99 <= 100ms']);
     expect(bad.code).toBe(2);
     expect(bad.stderr).toContain('not streamed');
+  });
+
+  it('an assertion on a figure the run turned out not to have fails with "no data", exit 1', { timeout: 60_000 }, async () => {
+    const f = await fake({ ttftMs: 10, steps: [{ tokens: 2 }, { tokens: 2, delayMs: 10 }] });
+    // streamed, but no reasoning: TTFA has no values, which is known only after the run
+    const r = await run(f, ['--target-qps', '20', '--samples', '10', '--api', 'chat', '--assert', 'ttfa.p99 <= 10s']);
+    expect(r.code).toBe(1);
+    expect(r.result.summary.latency).toHaveProperty('ttfaMs', null);
+    expect(r.result.thresholds).toContainEqual({ expr: 'ttfa.p99 <= 10s', passed: false, actual: null });
+    const text = await spawnCli(['report', join(r.out, 'result.json')]);
+    expect(text.stdout).toMatch(/✗ ttfa\.p99 <= 10s\s+actual –\s+no data: no request gave a TTFA value/);
   });
 
   it('a stream: true request answered with plain JSON is flagged in result.json', { timeout: 60_000 }, async () => {
     const f = await fake({ forceStream: false, steps: [{ tokens: 4 }] });
     const r = await run(f, ['--target-qps', '20', '--samples', '10']);
     expect(r.result.summary.notStreamed).toBe(10);
-    expect(r.result.summary.latency.tpotMs.count).toBe(0);
+    expect(r.result.summary.latency.tpotMs).toBeNull();
     const check = r.result.validity.checks.find((c) => c.name === 'responses_streamed');
     expect(check?.passed).toBe(false);
     for (const rec of r.records) expect(rec.streamed).toBe(false);

@@ -131,7 +131,7 @@ describe('runCheck exit codes', () => {
 describe('runCheck', () => {
   it('accepts the --out directory and re-checks the stored thresholds when no --assert is given', async () => {
     const r = load();
-    r.summary.latency.ttftMs.p99 = 2500; // the stored verdict said it passed; the numbers say otherwise
+    r.summary.latency.ttftMs!.p99 = 2500; // the stored verdict said it passed; the numbers say otherwise
     save('out/result.json', r);
     expect(await check({ result: 'out' })).toBe(1);
     expect(io.out()).toContain('✗ ttft.p99 <= 2s');
@@ -203,7 +203,7 @@ describe('runCompare', () => {
   it('limits the comparison to --metrics, which may be comma-separated and repeated', async () => {
     save('a.json', load());
     const slower = load();
-    slower.summary.latency.ttftMs.p99 = 1000;
+    slower.summary.latency.ttftMs!.p99 = 1000;
     save('b.json', slower);
     expect(await runCompare({ results: ['a.json', 'b.json'], metrics: ['output_tokens_per_sec,tpot.p99'] }, io)).toBe(0);
     io = fakeIo(dir);

@@ -55,9 +55,9 @@ describe('compareResults', () => {
 
   it('knows latency is worse when it goes up', () => {
     const up = load();
-    up.summary.latency.ttftMs.p99 = 840; // +5%
+    up.summary.latency.ttftMs!.p99 = 840; // +5%
     const down = load();
-    down.summary.latency.ttftMs.p99 = 760; // -5%
+    down.summary.latency.ttftMs!.p99 = 760; // -5%
     const cu = compareResults(base, up, { tolerancePct: 4 });
     expect(find(cu.deltas, 'ttft.p99')).toMatchObject({ status: 'regression', deltaAbs: 40 });
     expect(find(cu.deltas, 'ttft.p99').worsePct).toBeCloseTo(5, 9);
@@ -69,7 +69,7 @@ describe('compareResults', () => {
 
   it('is exact at the tolerance boundary: a change of exactly the tolerance is within', () => {
     const next = load();
-    next.summary.latency.ttftMs.p99 = 1000; // +25%
+    next.summary.latency.ttftMs!.p99 = 1000; // +25%
     expect(find(compareResults(base, next, { tolerancePct: 25 }).deltas, 'ttft.p99').status).toBe('within');
     expect(find(compareResults(base, next, { tolerancePct: 24.9 }).deltas, 'ttft.p99').status).toBe('regression');
   });
@@ -93,9 +93,19 @@ describe('compareResults', () => {
     expect(c.passed).toBe(true);
   });
 
+  it('marks a latency figure with no data (null) as missing, not as a 0 ms improvement', () => {
+    const next = load();
+    next.summary.latency.tpotMs = null;
+    const c = compareResults(base, next, { tolerancePct: 4, metrics: ['tpot.p99', 'tpot.mean'] });
+    expect(c.deltas.map((d) => [d.status, d.next])).toEqual([['missing', null], ['missing', null]]);
+    expect(c.passed).toBe(true);
+    const r = reproduce([base, next], 4, { metrics: ['tpot.p99'] });
+    expect(r.rows[0]).toMatchObject({ status: 'missing', values: [base.summary.latency.tpotMs!.p99, null] });
+  });
+
   it('compares only the metrics asked for, each with its own tolerance when given', () => {
     const next = load();
-    next.summary.latency.ttftMs.p99 = 840; // +5%
+    next.summary.latency.ttftMs!.p99 = 840; // +5%
     next.perEndpoint[1]!.outputTokensPerSecond = 900; // -8.2%
     const c = compareResults(base, next, { tolerancePct: 4, metrics: ['ttft.p99:10%', 'endpoint[gpu=H100].output_tokens_per_sec', 'issued'] });
     expect(c.deltas.map((d) => [d.metric, d.tolerancePct, d.status])).toEqual([

@@ -127,3 +127,15 @@ describe('renderJunit', () => {
     expect(cases[0]!.failure!['@_message']).toBe('kv_cache_hit_rate > 50%: actual 0.3');
   });
 });
+
+describe('renderJunit with absent figures', () => {
+  it('leaves out the property of a figure with no data instead of writing 0', () => {
+    const r = load();
+    r.summary.latency.tpotMs = null;
+    const { suite } = parse(renderJunit(r));
+    const props = (suite.properties as { property: { '@_name': string; '@_value': string }[] }).property;
+    const names = props.map((p) => p['@_name']);
+    expect(names).toContain('ttft.p99_ms');
+    expect(names).not.toContain('tpot.p99_ms');
+  });
+});

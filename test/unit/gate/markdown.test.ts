@@ -64,7 +64,7 @@ describe('renderMarkdown', () => {
     const r = load();
     r.simulated = true;
     r.interrupted = true;
-    r.summary.latency.tpotMs = { ...r.summary.latency.tpotMs, count: 0 };
+    r.summary.latency.tpotMs = null;
     const md = renderMarkdown(r);
     expect(md).toMatch(/^## tokbench: llama2-70b server ⚠️ interrupted/);
     expect(md).toContain('**tokbench simulator**');

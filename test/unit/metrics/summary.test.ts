@@ -140,7 +140,10 @@ describe('throughput windows (mlperf.md §1.3)', () => {
     expect(summary.outputTokensPerSecond).toBe(0);
     expect(summary.requestsPerSecond).toBe(0);
     expect(summary.goodputRequestsPerSecond).toBe(0);
-    expect(summary.latency.ttftMs.count).toBe(0);
+    expect(summary.latency.ttftMs).toBeNull();
+    expect(summary.latency.e2eMs).toBeNull();
+    expect(summary.intervals!.latency.ttftMs).toBeNull();
+    expect(perEndpoint[0]!.latency.tpotMs).toBeNull();
     expect(summary.tokenCountSource).toBe('none');
     expect(summary.steadyState).toBeNull();
     expect(perEndpoint).toHaveLength(1);
@@ -216,8 +219,8 @@ describe('per endpoint', () => {
     );
     expect(perEndpoint[1]!.errors).toEqual({ http_429: 1 });
     expect(perEndpoint.map((e) => e.goodputCompleted)).toEqual([1, 0]);
-    expect(perEndpoint[0]!.latency.ttftMs.p50).toBeCloseTo(10, 1); // HDR bucket upper edge: 10.007
-    expect(perEndpoint[1]!.latency.ttftMs.count).toBe(1);
+    expect(perEndpoint[0]!.latency.ttftMs!.p50).toBeCloseTo(10, 1); // HDR bucket upper edge: 10.007
+    expect(perEndpoint[1]!.latency.ttftMs!.count).toBe(1);
   });
 
   it('defaults endpoint identity to the scenario, model to request.model', () => {

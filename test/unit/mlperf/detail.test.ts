@@ -176,3 +176,43 @@ describe('detail and summary agree on an INVALID run', () => {
     expect(summary).toContain('99.00 percentile time to output token (ns)   : 90000000\n');
   });
 });
+
+describe('mlperf_log_detail.txt of a Server run without token latencies', () => {
+  it('writes no first-token or time-per-output-token keys rather than 0 ns', () => {
+    const n = 100;
+    const results = computeLoadgenResults({
+      scenario: 'server',
+      constraints: { ttftP99Ms: 2000, tpotP99Ms: 80 },
+      minDurationMs: 600_000,
+      minQueryCount: 100,
+      minSampleCount: 100,
+      queriesIssued: n,
+      sampleCount: n,
+      ttftNs: new Float64Array(0),
+      tpotNs: new Float64Array(0),
+      sampleLatenciesNs: new Float64Array(n).fill(3e9),
+      tokenCount: 100 * n,
+      lastCompletionNs: 60e9,
+      lastScheduledNs: 50e9,
+      finalQueryIssuedNs: 50e9,
+      finalQueryAllSamplesDoneNs: 55e9,
+      issueDelayP99Ns: null,
+      targetQps: 2,
+      failedQueries: 0,
+    });
+    const keys = parse(
+      renderMlperfDetail({
+        sutName: 'tokbench',
+        settings: settings('gpt-oss-120b', requested({ ttftLatencyNs: 2e9, tpotLatencyNs: 80e6 }), { performanceSampleCount: 6396, totalSampleCount: 6396 }),
+        results,
+        tokbenchVersion: '0.1.0',
+        startedAt: new Date(0),
+        qslTotalCount: 6396,
+        qslPerformanceCount: 6396,
+      }),
+    ).map((l) => l.key);
+    expect(keys.filter((k) => k.startsWith('result_first_token_') || k.startsWith('result_time_'))).toEqual([]);
+    expect(keys).toContain('result_mean_latency_ns');
+    expect(keys).toContain('result_completed_tokens_per_second');
+  });
+});

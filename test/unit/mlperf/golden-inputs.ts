@@ -58,13 +58,13 @@ export function settings(model: string, req: LoadgenRequestedSettings, qsl: QslC
   return { model, requested: req, effective: effectiveLoadgenSettings(req, qsl) };
 }
 
-/** LoadGen statistics as printed: min, max, mean, then the six percentiles. */
-export function stats(minNs: number, maxNs: number, meanNs: number, p: [number, number, number, number, number, number]): LoadgenLatencyStatsNs {
+/** LoadGen statistics as printed: min, max, mean, then the six percentiles; `count` only says there were values (the logs print no count). */
+export function stats(minNs: number, maxNs: number, meanNs: number, p: [number, number, number, number, number, number], count = 1): LoadgenLatencyStatsNs {
   const percentiles = [0.5, 0.9, 0.95, 0.97, 0.99, 0.999].map((percentile, i) => ({ percentile, valueNs: p[i]! }));
-  return { count: 0, minNs, maxNs, meanNs, percentiles, targetPercentileNs: p[4] };
+  return { count, minNs, maxNs, meanNs, percentiles, targetPercentileNs: p[4] };
 }
 
-const EMPTY = stats(0, 0, 0, [0, 0, 0, 0, 0, 0]);
+const EMPTY = stats(0, 0, 0, [0, 0, 0, 0, 0, 0], 0);
 
 /** A verdict from LoadGen's own checks on a passing run of the given shape. */
 function passingVerdict(over: Partial<ValidityInput>) {

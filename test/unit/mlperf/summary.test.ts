@@ -126,3 +126,14 @@ describe('LoadGen log values tokbench used to print differently', () => {
     expect(generatedQueryDurationNs(server, { rule: 'server', requestedQueries: 1, blocks: 1, lastScheduledUs: 1_000, generatedDurationUs: 1_250 })).toBe(1_250_000);
   });
 });
+
+describe('a Server run without token latencies (not streamed)', () => {
+  it('prints no First Token or TPOT statistics, where LoadGen would log zeros, and keeps the sample latencies', () => {
+    const text = summaryOf(smallServerRun({ ttftNs: new Float64Array(0), tpotNs: new Float64Array(0) }));
+    expect(text).not.toContain('First Token latency');
+    expect(text).not.toContain('Time per Output Token');
+    expect(text).not.toContain('time to output token');
+    expect(text).toContain('Mean latency (ns)               : 5000000000\n');
+    expect(text).toContain('Completed tokens per second                 : ');
+  });
+});

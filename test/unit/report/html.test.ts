@@ -162,3 +162,17 @@ describe('HTML report', () => {
     expect(bad.code).toBe(2);
   });
 });
+
+describe('HTML report with absent figures', () => {
+  it('shows a non-streamed run\'s TTFT and TPOT as absent ("not streamed"), never 0', () => {
+    const r = fixture();
+    r.scenario.stream = false;
+    r.summary.latency = { ...r.summary.latency, ttftMs: null, tpotMs: null, itlMs: null, chunkGapMs: null };
+    for (const e of r.perEndpoint) e.latency = { ...e.latency, ttftMs: null, tpotMs: null };
+    const html = renderHtmlReport(r, { uplot: STUB_UPLOT });
+    expect(html).toMatch(/TTFT p99[\s\S]{0,200}not streamed/);
+    const ttftRow = /<tr><td>TTFT<\/td>(.*?)<\/tr>/.exec(html)![1]!;
+    expect(ttftRow).not.toMatch(/\d/);
+    expect(html).not.toMatch(/>0 ms</);
+  });
+});

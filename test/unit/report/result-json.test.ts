@@ -158,8 +158,8 @@ describe('buildResultJson', () => {
     expect(stats(h.ttftUs)).toEqual(back.summary.latency.ttftMs);
     expect(stats(h.itlUs)).toEqual(back.summary.latency.itlMs);
     // TPOT (1.05 s - ttft) / 100 ≈ 10 ms; ITL per token: 50 tokens per chunk → 8 ms and 12 ms
-    expect(back.summary.latency.tpotMs.p50).toBeCloseTo(10, 1);
-    expect(back.summary.latency.itlMs.count).toBe(30 * 100);
+    expect(back.summary.latency.tpotMs!.p50).toBeCloseTo(10, 1);
+    expect(back.summary.latency.itlMs!.count).toBe(30 * 100);
   });
 
   it('lets a merge rebuild the summary core from the file alone', () => {
@@ -207,7 +207,7 @@ describe('parseResultJson', () => {
   it('names every bad field at once', () => {
     const r = JSON.parse(JSON.stringify(result()));
     r.summary.completed = '12';
-    delete r.summary.latency.tpotMs.p99;
+    delete r.summary.latency.tpotMs!.p99;
     r.histograms.itlUs = 42;
     r.perEndpoint[0].url = null;
     const problems = problemsOf(() => parseResultJson(JSON.stringify(r), 'x.json'));
@@ -239,5 +239,27 @@ describe('parseResultJson', () => {
     const r = result();
     r.histograms.e2eUs = 'AAAA';
     expect(() => decodeHistograms(r.histograms, 'x.json')).toThrow(/x\.json: unreadable histogram: histograms\.e2eUs/);
+  });
+});
+
+describe('absent latency figures', () => {
+  it('writes a series with no values as null (the key kept), and reads it back as null', () => {
+    const r = result();
+    expect(r.summary.latency.ttfaMs).toBeNull();
+    const text = JSON.stringify(r);
+    expect(text).toContain('"ttfaMs":null');
+    expect(parseResultJson(text, 'x.json').summary.latency.ttfaMs).toBeNull();
+  });
+
+  it('reads an older file\'s row of zeros with count 0, or a missing newer series, as null', () => {
+    const r = JSON.parse(JSON.stringify(result()));
+    r.summary.latency.tpotMs = { count: 0, min: 0, mean: 0, p50: 0, p90: 0, p95: 0, p97: 0, p99: 0, p999: 0, max: 0 };
+    delete r.summary.latency.connectWaitMs;
+    r.perEndpoint[0].latency.itlMs = { count: 0, min: 0, mean: 0, p50: 0, p90: 0, p95: 0, p97: 0, p99: 0, p999: 0, max: 0 };
+    const back = parseResultJson(JSON.stringify(r), 'x.json');
+    expect(back.summary.latency.tpotMs).toBeNull();
+    expect(back.summary.latency.connectWaitMs).toBeNull();
+    expect(back.perEndpoint[0]!.latency.itlMs).toBeNull();
+    expect(back.summary.latency.e2eMs!.count).toBeGreaterThan(0);
   });
 });

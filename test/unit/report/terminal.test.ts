@@ -45,7 +45,7 @@ function core(over: Partial<SummaryCore> = {}): SummaryCore {
       chunkGapMs: lat({ mean: 10.2, p50: 10, p90: 11, p99: 30, p999: 45, max: 130 }),
       e2eMs: lat({ mean: 3050, p50: 3001, p90: 3500, p99: 4990, p999: 6000, max: 61_234 }),
       issueDelayMs: lat({ mean: 0.0712, p50: 0.065, p90: 0.1, p99: 0.25, p999: 1.5, max: 12 }),
-      ttfaMs: { ...lat({}), count: 0 },
+      ttfaMs: null,
       connectWaitMs: lat({ mean: 0.01, p50: 0.01, p90: 0.02, p99: 0.05, p999: 0.1, max: 0.4 }),
     },
     tokenCountSource: 'usage',
@@ -334,5 +334,46 @@ describe('confidence intervals (issue 16)', () => {
     const text = renderTerminal(withIntervals(null), { color: false });
     expect(text).toMatch(/Output\s+12,346 tok\/s\s+\(no 95% interval: 2 s of steady state, needs 5 s\)/);
     expect(text).not.toContain('±');
+  });
+});
+
+describe('absent latency figures (null in result.json)', () => {
+  function notStreamed(): ResultJson {
+    const r = result();
+    r.scenario.stream = false;
+    const absent = { ttftMs: null, tpotMs: null, itlMs: null, chunkGapMs: null, ttfaMs: null, connectWaitMs: null };
+    r.summary = { ...r.summary, latency: { ...r.summary.latency, ...absent } };
+    r.perEndpoint = r.perEndpoint.map((e) => ({ ...e, latency: { ...e.latency, ...absent } }));
+    return r;
+  }
+
+  it('prints dashes and "not streamed" for a non-streamed run, never 0', () => {
+    const text = renderTerminal(notStreamed(), { color: false });
+    const rows = text.split('\n');
+    for (const label of ['TTFT', 'TPOT', 'ITL per token', 'ITL per chunk']) {
+      const line = rows.find((l) => l.trimStart().startsWith(label))!;
+      expect(line, label).toContain('not streamed');
+      expect(line.split(/\s+/).filter((x) => x === DASH), label).toHaveLength(6);
+      expect(line, label).not.toMatch(/\d/);
+    }
+    // e2e has data and keeps its figures; the absent TTFA row is not shown at all
+    expect(rows.find((l) => l.trimStart().startsWith('E2E'))).toMatch(/\d/);
+    expect(text).not.toContain('TTFA');
+    expect(text).not.toMatch(/NaN|undefined|null/);
+  });
+
+  it('says why an assertion on an absent figure has no actual value', () => {
+    const r = notStreamed();
+    r.thresholds = [{ expr: 'tpot.p99 < 200ms', passed: false, actual: null }];
+    const line = renderTerminal(r, { color: false }).split('\n').find((l) => l.includes('tpot.p99 < 200ms'))!;
+    expect(line).toMatch(/✗ tpot\.p99 < 200ms\s+actual –\s+no data: no request gave a TPOT value; the run was not streamed/);
+  });
+
+  it('says nothing about streaming when a streamed run simply has no values', () => {
+    const r = notStreamed();
+    r.scenario.stream = true;
+    const ttft = renderTerminal(r, { color: false }).split('\n').find((l) => l.trimStart().startsWith('TTFT'))!;
+    expect(ttft).not.toContain('not streamed');
+    expect(ttft.split(/\s+/).filter((x) => x === DASH)).toHaveLength(6);
   });
 });

@@ -55,8 +55,8 @@ describe('per-label figures', () => {
     ]);
     const fast = groups[0]!;
     expect(fast.outputTokensPerSecond).toBe(40);
-    expect(fast.latency.e2eMs.count).toBe(3);
-    expect(fast.latency.e2eMs.max).toBeCloseTo(300, 0);
+    expect(fast.latency.e2eMs!.count).toBe(3);
+    expect(fast.latency.e2eMs!.max).toBeCloseTo(300, 0);
     expect(fast.goodputCompleted).toBe(3);
   });
 
