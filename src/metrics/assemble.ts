@@ -71,7 +71,7 @@ export function assembleResult(input: AssembleInput): ResultJson {
     const check = judgeClient({
       load: input.client.load,
       timedArrivals: scenario.load.pattern === 'poisson',
-      issueDelayP99Ms: summarized.summary.latency.issueDelayMs.count > 0 ? summarized.summary.latency.issueDelayMs.p99 : null,
+      issueDelayP99Ms: summarized.summary.latency.issueDelayMs?.p99 ?? null,
       connectWaits: input.client.connectWaits,
     });
     result.client = check;

@@ -37,7 +37,8 @@ describe('10,000 concurrent streams', () => {
     expect(res.summary.completed).toBe(STREAMS);
     expect(res.summary.outputTokens).toBe(16 * STREAMS);
     expect(r.code).toBe(0);
-    const gap = res.summary.latency.chunkGapMs;
+    const gap = res.summary.latency.chunkGapMs!;
+    expect(gap).not.toBeNull();
     // The simulator's step is 20 ms as modelled; how far the measured gaps spread past it is what one
     // process on this machine makes of 10,000 streams (docs/performance.md has the planted-truth figures).
     console.log(`10,000 streams: chunk gap p50 ${gap.p50.toFixed(1)} ms, p99 ${gap.p99.toFixed(1)} ms (modelled step 20 ms); ` +
