@@ -4,7 +4,7 @@
  * schedule, run it, then summarize, judge and report. Everything that can be
  * wrong with the input is found before the first request is sent.
  */
-import { mkdirSync, renameSync, writeFileSync, appendFileSync, openSync, fsyncSync, closeSync } from 'node:fs';
+import { renameSync, writeFileSync, appendFileSync, openSync, fsyncSync, closeSync } from 'node:fs';
 import { join, resolve as resolvePath } from 'node:path';
 import { Command, Option } from 'commander';
 import { ConfigError, ExitCode, RunFailedError, type Problem } from '../errors.js';
@@ -46,6 +46,7 @@ import { AccuracyRecorder, describeAccuracy } from '../accuracy/run-accuracy.js'
 import { applyScaleOutFlags, clientInfo, runClock, workersFor } from './scale-out.js';
 import { localUsOfEpoch, workerRunner } from '../runner/workers.js';
 import { addScaleOutFigures } from '../metrics/scale-out.js';
+import { makeDirs, outputTarget, outputTargetProblems, type OutputTarget } from '../run/outputs.js';
 
 export interface RunCliOptions {
   endpoint?: string[];
@@ -298,6 +299,9 @@ export async function executeRun(scenarioArg: string | undefined, o: RunCliOptio
   const scaleOut = applyScaleOutFlags(o, scenario, io.cwd);
   const apiKey = resolveApiKey({ flag: o.apiKey, file: o.apiKeyFile, env: io.env, cwd: io.cwd, warn: (m) => io.stderr.write(`tokbench: warning: ${m}\n`) });
   const tls = await readTls(o, io);
+  const outDir = o.out ? resolvePath(io.cwd, o.out) : defaultOutDir(io, scenario);
+  const outputProblems = outputTargetProblems(outputTargets(o, observe, outDir, io));
+  if (outputProblems.length > 0) throw new ConfigError(outputProblems, 'cannot write the results');
 
   // Embedded simulator when no endpoint is given.
   let sim: EmbeddedSimulator | null = null;
@@ -339,8 +343,7 @@ export async function executeRun(scenarioArg: string | undefined, o: RunCliOptio
     if (shard) schedule = shardSchedule(schedule, shard.index, shard.count);
     announce(scenario, schedule, library.samples.length, log);
 
-    const outDir = o.out ? resolvePath(io.cwd, o.out) : defaultOutDir(io, scenario);
-    mkdirSync(outDir, { recursive: true });
+    makeDirs(outDir);
     const writer = new RecordWriter(join(outDir, 'requests.jsonl'), { recordChunks: o.recordChunks !== false });
     // What `tokbench report --from requests.jsonl` needs to rebuild the summary of a run that was killed.
     const runInfo: RunInfo = {
@@ -584,6 +587,16 @@ function announce(s: ResolvedScenario, schedule: Schedule, librarySize: number, 
   if (schedule.sizing.rule !== 'explicit' && (s.run.minDurationMs >= 60_000 || schedule.length > 5000)) {
     log(`sized by MLPerf rules (min duration ${s.run.minDurationMs / 1000}s, min queries ${s.run.minQueryCount}); use --samples N or --duration for a shorter rehearsal`);
   }
+}
+
+/** Every file and directory the run will write, checked before the first request. */
+function outputTargets(o: RunCliOptions, observe: { htmlFile: string | null }, outDir: string, io: CliIo): OutputTarget[] {
+  const targets = [outputTarget('--out', io.cwd, outDir, 'dir')];
+  if (o.junit) targets.push(outputTarget('--junit', io.cwd, o.junit, 'file'));
+  if (o.markdown) targets.push(outputTarget('--markdown', io.cwd, o.markdown, 'file'));
+  if (observe.htmlFile !== null) targets.push(outputTarget('--html', io.cwd, observe.htmlFile, 'file'));
+  if (io.env.GITHUB_STEP_SUMMARY) targets.push(outputTarget('$GITHUB_STEP_SUMMARY', io.cwd, io.env.GITHUB_STEP_SUMMARY, 'file'));
+  return targets;
 }
 
 function parseTags(tags: string[] | undefined): Record<string, string> {

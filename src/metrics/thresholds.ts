@@ -51,6 +51,7 @@
  */
 import { ConfigError, didYouMean, type Problem } from '../errors.js';
 import type { EndpointSummary, LatencySet, LatencyStats, ResultJson, SummaryCore, ThresholdVerdict } from './types.js';
+import { endpointKey } from '../sut/endpoint-url.js';
 
 // ---------------------------------------------------------------------------
 // The metric catalogue
@@ -348,7 +349,7 @@ function matchingBracket(text: string, open: number): number {
 function parseSelector(sel: string, where: string, expr: string): EndpointSelector {
   if (sel === '*') return { kind: 'all', text: '*' };
   if (/^\d+$/.test(sel)) return { kind: 'index', index: Number(sel), text: sel };
-  if (sel.includes('://')) return { kind: 'url', url: normalizeUrl(sel), text: sel };
+  if (sel.includes('://')) return { kind: 'url', url: endpointKey(sel), text: sel };
   const eq = sel.indexOf('=');
   if (eq > 0 && eq < sel.length - 1) {
     return { kind: 'label', key: sel.slice(0, eq).trim(), value: sel.slice(eq + 1).trim(), text: sel };
@@ -357,10 +358,6 @@ function parseSelector(sel: string, where: string, expr: string): EndpointSelect
     where, expr, `bad endpoint selector '[${sel}]'`,
     'use an index (endpoint[0]), * (every endpoint), a URL with its scheme (endpoint[http://10.0.0.1:8000]) or a label (endpoint[gpu=MI355X])',
   );
-}
-
-function normalizeUrl(url: string): string {
-  return url.trim().replace(/\/+$/, '');
 }
 
 /** The perEndpoint entries a selector picks, in result order. */
@@ -374,7 +371,7 @@ export function selectEndpoints(sel: EndpointSelector, result: ResultJson): Endp
       return e === undefined ? [] : [e];
     }
     case 'url':
-      return all.filter((e) => normalizeUrl(e.url) === sel.url);
+      return all.filter((e) => endpointKey(e.url) === sel.url);
     case 'label':
       return all.filter((e) => e.labels?.[sel.key] === sel.value);
   }
@@ -397,7 +394,7 @@ export function endpointSelectorProblems(
     const n =
       sel.kind === 'all' ? endpoints.length
       : sel.kind === 'index' ? (sel.index < endpoints.length ? 1 : 0)
-      : sel.kind === 'url' ? endpoints.filter((e) => normalizeUrl(e.url) === sel.url).length
+      : sel.kind === 'url' ? endpoints.filter((e) => endpointKey(e.url) === sel.url).length
       : endpoints.filter((e) => e.labels?.[sel.key] === sel.value).length;
     if (n === 0) {
       const list = endpoints.map((e, i) => `[${i}] ${e.url}${labelText(e.labels)}`).join(', ');
