@@ -4,10 +4,9 @@
  * schedule, run it, then summarize, judge and report. Everything that can be
  * wrong with the input is found before the first request is sent.
  */
-import { renameSync, writeFileSync, appendFileSync, openSync, fsyncSync, closeSync } from 'node:fs';
 import { join, resolve as resolvePath } from 'node:path';
 import { Command, Option } from 'commander';
-import { ConfigError, ExitCode, RunFailedError, type Problem } from '../errors.js';
+import { ConfigError, type Problem } from '../errors.js';
 import type { CliIo } from './io.js';
 import { realClock } from '../util/clock.js';
 import { parseDurationMs, parseCount } from '../util/units.js';
@@ -17,36 +16,30 @@ import { loadTokenizer } from '../dataset/tokenizers.js';
 import { loadSampleLibrary } from '../dataset/library.js';
 import { countChatTokens } from '../dataset/chat.js';
 import type { SampleLibrary, Tokenizer } from '../dataset/types.js';
-import { buildSchedule, shardSchedule, type Schedule } from '../schedule/schedule.js';
-import { createOpenAiSut, redactHeaders, type OpenAiSutOptions } from '../sut/openai.js';
+import { type Schedule } from '../schedule/schedule.js';
+import { createOpenAiSut, type OpenAiSutOptions } from '../sut/openai.js';
 import { preflight } from '../sut/preflight.js';
 import type { EndpointInfo } from '../sut/types.js';
-import { runSchedule, type Balancing } from '../runner/runner.js';
+import { type Balancing } from '../runner/runner.js';
 import { ProgressReporter } from '../runner/progress.js';
-import { attachObservations, createScraper, parseObserveFlags } from '../telemetry/run-hooks.js';
+import { createScraper, parseObserveFlags } from '../telemetry/run-hooks.js';
 import { RequestSampler } from '../telemetry/request-sample.js';
-import { renderHtmlReport } from '../report/html.js';
 import { RecordWriter } from '../records/jsonl.js';
 import { MetricsCollector } from '../metrics/collector.js';
-import { assembleResult } from '../metrics/assemble.js';
 import { endpointSelectorProblems, parseThresholds } from '../metrics/thresholds.js';
-import { writeReportFile } from './check.js';
-import { renderTerminal } from '../report/terminal.js';
-import { renderJunit } from '../report/junit.js';
-import { renderMarkdown } from '../report/markdown.js';
-import { writeMlperfLogs } from '../report/mlperf-files.js';
 import { startEmbeddedSimulator, type EmbeddedSimulator } from '../sim/embedded.js';
-import { TOKBENCH_VERSION } from '../version.js';
-import type { ResultJson } from '../metrics/types.js';
 import { resolveApiKey } from './api-key.js';
 import { parseShard } from './shard.js';
-import { RUN_INFO_FILE, type RunInfo } from '../records/run-info.js';
+import { RUN_INFO_FILE } from '../records/run-info.js';
 import { readLoadgenConfFiles } from '../scenario/conf-wiring.js';
 import { AccuracyRecorder, describeAccuracy } from '../accuracy/run-accuracy.js';
-import { applyScaleOutFlags, clientInfo, runClock, workersFor } from './scale-out.js';
-import { localUsOfEpoch, workerRunner } from '../runner/workers.js';
-import { addScaleOutFigures } from '../metrics/scale-out.js';
+import { applyScaleOutFlags, clientInfo } from './scale-out.js';
 import { makeDirs, outputTarget, outputTargetProblems, type OutputTarget } from '../run/outputs.js';
+import { planRun } from '../run/plan.js';
+import { executeRun as executePlan } from '../run/execute.js';
+import { finishRun } from '../run/finish.js';
+import { exitCodeOf, interruptsFrom, runInfoOf, writeOutputs } from './run-output.js';
+import { availableParallelism } from 'node:os';
 
 export interface RunCliOptions {
   endpoint?: string[];
@@ -256,23 +249,8 @@ function defaultOutDir(io: CliIo, scenario: ResolvedScenario): string {
   return resolvePath(io.cwd, 'tokbench-out', `${stamp}-${name}`);
 }
 
-/** write-then-rename, so a reader never sees half a result.json */
-export function writeFileAtomic(path: string, content: string): void {
-  const tmp = `${path}.tmp-${process.pid}`;
-  // fsync before the rename: after a crash the file is the old one or the new one, never empty
-  const fd = openSync(tmp, 'w');
-  try {
-    writeFileSync(fd, content);
-    try {
-      fsyncSync(fd);
-    } catch {
-      // some filesystems refuse fsync; the rename still keeps readers from half a file
-    }
-  } finally {
-    closeSync(fd);
-  }
-  renameSync(tmp, path);
-}
+import { writeFileAtomic } from './atomic.js';
+export { writeFileAtomic };
 
 export async function executeRun(scenarioArg: string | undefined, o: RunCliOptions, io: CliIo): Promise<number> {
   const log = (line: string) => {
@@ -300,7 +278,8 @@ export async function executeRun(scenarioArg: string | undefined, o: RunCliOptio
   const apiKey = resolveApiKey({ flag: o.apiKey, file: o.apiKeyFile, env: io.env, cwd: io.cwd, warn: (m) => io.stderr.write(`tokbench: warning: ${m}\n`) });
   const tls = await readTls(o, io);
   const outDir = o.out ? resolvePath(io.cwd, o.out) : defaultOutDir(io, scenario);
-  const outputProblems = outputTargetProblems(outputTargets(o, observe, outDir, io));
+  const targets = outputTargets(o, observe, outDir, io);
+  const outputProblems = outputTargetProblems(targets);
   if (outputProblems.length > 0) throw new ConfigError(outputProblems, 'cannot write the results');
 
   // Embedded simulator when no endpoint is given.
@@ -325,11 +304,11 @@ export async function executeRun(scenarioArg: string | undefined, o: RunCliOptio
       scenario.endpoints.map((e) => ({ ...e, model: e.model ?? scenario.request.model })),
       { apiKey, timeoutMs: 10_000, headers: scenario.request.headers, ...(tls ? { tls } : {}) },
     );
-
     const tokenizer = await loadTokenizer(scenario.dataset.tokenizer);
+    const datasetPath = scenario.dataset.path === null ? null : resolvePath(io.cwd, scenario.dataset.path);
     const library = await loadSampleLibrary({
       source: scenario.dataset.source,
-      path: scenario.dataset.path === null ? null : resolvePath(io.cwd, scenario.dataset.path),
+      path: datasetPath,
       size: librarySizeFor(scenario),
       tokenizer: scenario.dataset.tokenizer,
       inputTokens: scenario.dataset.inputTokens,
@@ -338,27 +317,23 @@ export async function executeRun(scenarioArg: string | undefined, o: RunCliOptio
     });
     adaptLibraryToApi(library, scenario, tokenizer);
     // Accuracy mode: every sample once, responses kept and scored (src/accuracy/run-accuracy.ts).
-    const accuracy = scenario.run.mode === 'accuracy' ? await AccuracyRecorder.prepare(scenario, library, scenario.dataset.path === null ? null : resolvePath(io.cwd, scenario.dataset.path)) : null;
-    let schedule: Schedule = buildSchedule({ scenario, librarySize: library.samples.length });
-    if (shard) schedule = shardSchedule(schedule, shard.index, shard.count);
-    announce(scenario, schedule, library.samples.length, log);
+    const accuracy = scenario.run.mode === 'accuracy' ? await AccuracyRecorder.prepare(scenario, library, datasetPath) : null;
+    const plan = planRun(scenario, {
+      endpoints,
+      library,
+      shard,
+      workers: scaleOut.workers,
+      cores: availableParallelism(),
+      outputs: targets,
+      balancing: (o.balancing ?? 'least-outstanding') as Balancing,
+      startAtWallMs,
+    });
+    announce(scenario, plan.schedule, library.samples.length, log);
+    if (plan.workers > 1) log(`${plan.workers} worker threads`);
 
     makeDirs(outDir);
     const writer = new RecordWriter(join(outDir, 'requests.jsonl'), { recordChunks: o.recordChunks !== false });
-    // What `tokbench report --from requests.jsonl` needs to rebuild the summary of a run that was killed.
-    const runInfo: RunInfo = {
-      tokbenchVersion: TOKBENCH_VERSION,
-      startedAt: new Date().toISOString(),
-      simulated: sim !== null,
-      // credential headers (--header "Authorization: ...") must not land on disk
-      scenario: { ...scenario, request: { ...scenario.request, headers: redactHeaders(scenario.request.headers) } },
-      endpoints: endpoints.map((e) => ({ url: e.url, model: e.model, labels: e.labels })),
-      samples: schedule.length,
-      datasetSize: library.samples.length,
-      shard: schedule.shard,
-      sizing: schedule.sizing,
-      tags,
-    };
+    const runInfo = runInfoOf(plan, { simulated: sim !== null, tags });
     writeFileAtomic(join(outDir, RUN_INFO_FILE), JSON.stringify(runInfo, null, 2) + '\n');
 
     const live = { outputChunks: 0 };
@@ -371,167 +346,53 @@ export async function executeRun(scenarioArg: string | undefined, o: RunCliOptio
       idleTimeoutMs: scenario.run.idleTimeoutMs,
       keepText: scenario.run.mode === 'accuracy',
       retries: scenario.run.retries,
-      connectionsPerEndpoint: connectionsFor(schedule, endpoints.length),
+      connectionsPerEndpoint: plan.connectionsPerEndpoint,
       ...(tls ? { tls } : {}),
       liveCounters: live,
     };
     const sut = createOpenAiSut(sutOptions);
-    // accuracy mode needs each response's text, which worker threads do not hand back
-    const workers = accuracy ? 1 : workersFor(scaleOut, schedule);
-    if (workers > 1) log(`${workers} worker threads`);
-
-    const collector = new MetricsCollector(endpoints.length);
-    const interrupt = new AbortController();
-    const hardStop = new AbortController();
-    let signals = 0;
-    const unsubscribe = io.onSignal((sig) => {
-      signals++;
-      if (signals === 1) {
-        io.stderr.write(`\ntokbench: ${sig}: stopping; in-flight requests get ${scenario.run.graceMs / 1000}s to finish (again to abort now)\n`);
-        interrupt.abort(new Error(sig));
-      } else {
-        io.stderr.write(`\ntokbench: ${sig}: aborting in-flight requests\n`);
-        hardStop.abort(new Error(sig));
-      }
-    });
+    const stops = interruptsFrom(io, scenario.run.graceMs);
     const scraper = createScraper(observe, sim === null ? null : sim.url, realClock);
     const sampler = new RequestSampler();
+    const collector = new MetricsCollector(endpoints.length);
     const progress = o.quiet
       ? null
-      : new ProgressReporter({ io, collector, clock: realClock, schedule, scenario, color: o.color !== false && !io.env.NO_COLOR, live, interrupt: interrupt.signal, ...(scraper ? { telemetry: scraper } : {}) });
-
-    const startedAt = new Date();
-    let startAtUs: number | undefined;
-    if (startAtWallMs !== null) {
-      const delayMs = startAtWallMs - Date.now();
-      if (delayMs > 0) log(`waiting ${Math.round(delayMs / 1000)}s for --start-at ${new Date(startAtWallMs).toISOString()}`);
-      // on the epoch timeline worker threads and other shards use (Date.now() is whole ms)
-      startAtUs = Math.max(realClock.nowUs(), localUsOfEpoch(startAtWallMs * 1000));
-    }
-    let firstError: string | null = null;
-    // Per endpoint: the last completion and the refused connections, to tell an endpoint that went down and stayed down.
-    const lastOkUs = endpoints.map(() => -1);
-    const refused = endpoints.map(() => ({ lastUs: -1, count: 0, first: '' }));
+      : new ProgressReporter({ io, collector, clock: realClock, schedule: plan.schedule, scenario, color: o.color !== false && !io.env.NO_COLOR, live, interrupt: stops.interrupt, ...(scraper ? { telemetry: scraper } : {}) });
+    if (startAtWallMs !== null && startAtWallMs > Date.now()) log(`waiting ${Math.round((startAtWallMs - Date.now()) / 1000)}s for --start-at ${new Date(startAtWallMs).toISOString()}`);
     let outcome;
     try {
       progress?.start();
       scraper?.start();
-      const runner = workers > 1 ? workerRunner({ workers, sut: sutOptions, tokenizer: scenario.dataset.tokenizer }) : runSchedule;
-      outcome = await runner({
+      outcome = await executePlan(plan, {
         clock: realClock,
         sut,
-        library,
-        schedule,
-        defaultMaxTokens: scenario.request.maxTokens,
-        warmupRequests: scenario.run.warmupRequests,
-        maxDurationMs: scenario.run.maxDurationMs,
-        drainTimeoutMs: scenario.run.drainTimeoutMs,
-        graceMs: scenario.run.graceMs,
-        balancing: (o.balancing ?? 'least-outstanding') as Balancing,
-        countTokens: (text) => tokenizer.count(text),
-        interrupt: interrupt.signal,
-        hardStop: hardStop.signal,
-        warmupSeed: scenario.seeds.sampleIndex,
-        ...(startAtUs === undefined ? {} : { startAtUs }),
-        onIssued: (endpoint, relUs) => {
-          collector.onIssued(endpoint, relUs);
-          progress?.onIssued();
-        },
-        onRecord: (rec, outcome) => {
-          accuracy?.onRecord(rec, outcome ?? null);
-          if (!rec.ok && firstError === null && rec.error && !rec.warmup) {
-            firstError = `${rec.error.kind}${rec.error.httpStatus ? ` (HTTP ${rec.error.httpStatus})` : ''}: ${rec.error.message}`;
-          }
-          if (!rec.warmup && rec.endpoint >= 0 && rec.endpoint < endpoints.length) {
-            if (rec.ok) lastOkUs[rec.endpoint] = Math.max(lastOkUs[rec.endpoint]!, rec.completedUs);
-            else if (rec.error?.kind === 'connect') {
-              const r = refused[rec.endpoint]!;
-              if (r.count++ === 0) r.first = rec.error.message;
-              r.lastUs = Math.max(r.lastUs, rec.completedUs);
-            }
-          }
-          writer.write(rec);
-          collector.record(rec);
-          sampler.add(rec);
-          progress?.onRecord(rec);
-        },
+        tokenizer,
+        workerSut: sutOptions,
+        signal: stops.interrupt,
+        hardStop: stops.hardStop,
+        sinks: [
+          { onRecord: (rec, raw) => accuracy?.onRecord(rec, raw) },
+          { onRecord: (rec) => writer.write(rec) },
+          { onRecord: (rec) => sampler.add(rec) },
+          { onIssued: () => progress?.onIssued(), onRecord: (rec) => progress?.onRecord(rec) },
+        ],
+        collector,
       });
     } finally {
       progress?.stop();
       await scraper?.stop();
-      unsubscribe();
+      stops.unsubscribe();
       writer.close();
       await sut.close();
     }
-    const finishedAt = new Date();
-
-    const identities = endpoints.map((e) => ({ url: e.url, model: e.model, labels: e.labels }));
-    const result: ResultJson = assembleResult({
-      collector,
-      scenario,
-      sizing: schedule.sizing,
-      samples: schedule.length,
-      datasetSize: library.samples.length,
-      endpoints: identities,
-      shard: schedule.shard,
-      tokbenchVersion: TOKBENCH_VERSION,
-      startedAt: startedAt.toISOString(),
-      finishedAt: finishedAt.toISOString(),
-      interrupted: outcome.interrupted,
-      simulated: sim !== null,
-      tags,
-    });
-    addScaleOutFigures(result, {
-      collector,
-      identities,
-      constraints: scenario.constraints,
-      baseline: scaleOut.baseline,
-      system: scaleOut.system,
-      clock: runClock(outcome.startUs, startAtWallMs),
-      client: clientInfo(workers),
-    });
+    const accuracyResult = accuracy ? accuracy.finish(outDir, tokenizer) : null;
+    const { result, warnings } = finishRun(outcome, { simulated: sim !== null, tags, baseline: scaleOut.baseline, system: scaleOut.system, client: clientInfo(plan.workers), scraper, sampler, accuracy: accuracyResult });
     writeFileAtomic(join(outDir, RUN_INFO_FILE), JSON.stringify({ ...runInfo, clock: result.clock, client: result.client }, null, 2) + '\n');
-    const verdicts = result.thresholds;
-
-    for (const w of attachObservations(result, { scraper, sampler, startUs: outcome.startUs })) log(`warning: ${w}`);
-    if (accuracy) {
-      result.accuracy = accuracy.finish(outDir, tokenizer);
-      log(describeAccuracy(result.accuracy));
-    }
-    const resultText = JSON.stringify(result, null, 2) + '\n';
-    writeFileAtomic(join(outDir, 'result.json'), resultText);
-    writeMlperfLogs(outDir, { result, scenario, sizing: schedule.sizing, collector });
-    if (o.junit) await writeReportFile(o.junit, renderJunit(result), io);
-    const markdown = o.markdown || io.env.GITHUB_STEP_SUMMARY ? renderMarkdown(result) : null;
-    if (markdown !== null && o.markdown) await writeReportFile(o.markdown, markdown, io);
-    if (markdown !== null && io.env.GITHUB_STEP_SUMMARY) appendFileSync(io.env.GITHUB_STEP_SUMMARY, markdown + '\n');
-    if (observe.htmlInOut || observe.htmlFile !== null) {
-      const html = renderHtmlReport(result);
-      if (observe.htmlInOut) writeFileAtomic(join(outDir, 'report.html'), html);
-      if (observe.htmlFile !== null) await writeReportFile(observe.htmlFile, html, io);
-    }
-
-    if (o.json) io.stdout.write(resultText);
-    else io.stdout.write(renderTerminal(result, { color: o.color !== false && io.stdoutIsTTY && !io.env.NO_COLOR, width: 100 }));
+    for (const w of warnings) log(`warning: ${w}`);
+    if (result.accuracy) log(describeAccuracy(result.accuracy));
+    await writeOutputs(result, { o, io, outDir, observe, scenario, sizing: plan.sizing, collector: outcome.collector });
     log(`results in ${outDir}`);
-
-    if (outcome.interrupted) return ExitCode.interrupted;
-    const s = result.summary;
-    if (s.issued > 0 && s.completed === 0) {
-      throw new RunFailedError(`every request failed (${s.failed} of ${s.issued}); first error: ${firstError ?? 'unknown'}`, 'check the server log; the per-request errors are in requests.jsonl');
-    }
-    if (s.issued === 0) throw new RunFailedError('no request was issued', 'the schedule was empty or the run was stopped before it began');
-    // An endpoint that refused connections and never answered again went down mid-run: the figures cover only part of the run.
-    const down = endpoints.findIndex((_, i) => refused[i]!.count > 0 && refused[i]!.lastUs > lastOkUs[i]!);
-    if (down >= 0) {
-      const r = refused[down]!;
-      throw new RunFailedError(
-        `${endpoints[down]!.url} became unreachable mid-run: ${r.count} requests refused, none completed after (first: ${r.first})`,
-        `check that the server is still up (crash, OOM kill, restart); the partial result is in ${outDir}`,
-      );
-    }
-    if (verdicts.some((v) => !v.passed)) return ExitCode.assertionFailed;
-    return ExitCode.ok;
+    return exitCodeOf(result, outcome, outDir);
   } finally {
     if (sim) await sim.close();
   }
@@ -569,11 +430,6 @@ function adaptLibraryToApi(library: SampleLibrary, scenario: ResolvedScenario, t
     if (s.messages !== null) continue;
     s.inputTokens = countChatTokens(tokenizer, [{ role: 'user', content: s.prompt ?? '' }], effort ? { reasoningEffort: effort } : {});
   }
-}
-
-function connectionsFor(schedule: Schedule, endpointCount: number): number {
-  const bound = schedule.maxConcurrency ?? 1024;
-  return Math.max(1, Math.ceil(bound / endpointCount));
 }
 
 function announce(s: ResolvedScenario, schedule: Schedule, librarySize: number, log: (l: string) => void): void {
