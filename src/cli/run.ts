@@ -253,11 +253,23 @@ import { writeFileAtomic } from './atomic.js';
 export { writeFileAtomic };
 
 export async function executeRun(scenarioArg: string | undefined, o: RunCliOptions, io: CliIo): Promise<number> {
-  const log = (line: string) => {
-    if (!o.quiet || line.startsWith('warning')) io.stderr.write(`tokbench: ${line}\n`);
-  };
   const problems: Problem[] = [];
   const flags = scenarioFlags(o, problems);
+  const runFlags = parseRunFlags(o, io, problems);
+  if (problems.length > 0) throw new ConfigError(problems);
+  const loadgenConfs = readLoadgenConfFiles(o, io.cwd, (p) => io.stderr.write(`tokbench: warning: ${p.where}: ${p.message}${p.hint ? ` (${p.hint})` : ''}\n`));
+  const scenario = resolveScenario({ ...(scenarioArg === undefined ? {} : { scenario: scenarioArg }), flags, env: io.env, cwd: io.cwd, ...(loadgenConfs ? { loadgenConfs } : {}) });
+  return runScenario(scenario, runFlags, o, io);
+}
+
+/** The flags of `run` that are not scenario settings, parsed once (find-peak reuses them for every probe). */
+export interface RunFlags {
+  shard: { index: number; count: number } | null;
+  observe: ReturnType<typeof parseObserveFlags>;
+  startAtWallMs: number | null;
+}
+
+export function parseRunFlags(o: RunCliOptions, io: CliIo, problems: Problem[]): RunFlags {
   const shard = parseShard(o.shard, o.shardCount, io.env, problems);
   const observe = parseObserveFlags(o, problems);
   let startAtWallMs: number | null = null;
@@ -266,10 +278,18 @@ export async function executeRun(scenarioArg: string | undefined, o: RunCliOptio
     if (!Number.isFinite(t)) problems.push({ where: '--start-at', message: `not a time: ${JSON.stringify(o.startAt)}`, hint: 'ISO 8601 (2026-11-28T12:00:00Z) or epoch seconds' });
     else startAtWallMs = t;
   }
-  if (problems.length > 0) throw new ConfigError(problems);
+  return { shard, observe, startAtWallMs };
+}
 
-  const loadgenConfs = readLoadgenConfFiles(o, io.cwd, (p) => io.stderr.write(`tokbench: warning: ${p.where}: ${p.message}${p.hint ? ` (${p.hint})` : ''}\n`));
-  const scenario = resolveScenario({ ...(scenarioArg === undefined ? {} : { scenario: scenarioArg }), flags, env: io.env, cwd: io.cwd, ...(loadgenConfs ? { loadgenConfs } : {}) });
+/**
+ * One run of a resolved scenario: plan → execute → finish → write → exit code.
+ * find-peak calls this with the probe's numbers set on the scenario, not as flag strings.
+ */
+export async function runScenario(scenario: ResolvedScenario, runFlags: RunFlags, o: RunCliOptions, io: CliIo): Promise<number> {
+  const log = (line: string) => {
+    if (!o.quiet || line.startsWith('warning')) io.stderr.write(`tokbench: ${line}\n`);
+  };
+  const { shard, observe, startAtWallMs } = runFlags;
   // Parse thresholds now: a bad --assert must fail before any load is sent.
   const thresholdWhere = (i: number) => (scenario.origins.thresholds === 'flag' ? `--assert ${JSON.stringify(scenario.thresholds[i])}` : `thresholds[${i}]`);
   const parsedThresholds = parseThresholds(scenario.thresholds, thresholdWhere);
