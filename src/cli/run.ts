@@ -12,11 +12,6 @@ import { realClock } from '../util/clock.js';
 import { parseDurationMs, parseCount } from '../util/units.js';
 import { resolveScenario, type ScenarioFlags } from '../scenario/resolve.js';
 import type { ResolvedScenario } from '../scenario/types.js';
-import { loadTokenizer } from '../dataset/tokenizers.js';
-import { loadSampleLibrary } from '../dataset/library.js';
-import { countChatTokens } from '../dataset/chat.js';
-import type { SampleLibrary, Tokenizer } from '../dataset/types.js';
-import { type Schedule } from '../schedule/schedule.js';
 import { createOpenAiSut, type OpenAiSutOptions } from '../sut/openai.js';
 import { preflight } from '../sut/preflight.js';
 import type { EndpointInfo } from '../sut/types.js';
@@ -27,7 +22,6 @@ import { RequestSampler } from '../telemetry/request-sample.js';
 import { RecordWriter } from '../records/jsonl.js';
 import { MetricsCollector } from '../metrics/collector.js';
 import { endpointSelectorProblems, parseThresholds } from '../metrics/thresholds.js';
-import { startEmbeddedSimulator, type EmbeddedSimulator } from '../sim/embedded.js';
 import { resolveApiKey } from './api-key.js';
 import { parseShard } from './shard.js';
 import { RUN_INFO_FILE } from '../records/run-info.js';
@@ -39,6 +33,7 @@ import { planRun } from '../run/plan.js';
 import { executeRun as executePlan } from '../run/execute.js';
 import { finishRun } from '../run/finish.js';
 import { exitCodeOf, interruptsFrom, runInfoOf, writeOutputs } from './run-output.js';
+import { announce, loadRunLibrary, parseTags, readTls, startSimulatorIfNoEndpoint } from './run-input.js';
 import { availableParallelism } from 'node:os';
 
 export interface RunCliOptions {
@@ -302,18 +297,7 @@ export async function runScenario(scenario: ResolvedScenario, runFlags: RunFlags
   const outputProblems = outputTargetProblems(targets);
   if (outputProblems.length > 0) throw new ConfigError(outputProblems, 'cannot write the results');
 
-  // Embedded simulator when no endpoint is given.
-  let sim: EmbeddedSimulator | null = null;
-  if (scenario.endpoints.length === 0) {
-    sim = await startEmbeddedSimulator({ scenario, ...(o.simProfile === undefined ? {} : { profile: o.simProfile }) });
-    scenario.endpoints.push({ url: sim.url, model: sim.model, labels: { simulated: 'true' } });
-    log(`no --endpoint given: started the built-in simulator (profile ${sim.profile}) on ${sim.url}; figures are simulated`);
-    if (scenario.load.pattern === 'poisson' && scenario.load.targetQps === null) {
-      scenario.load.targetQps = sim.suggestedQps;
-      scenario.origins['load.targetQps'] = 'default';
-      log(`no --target-qps given: using ${sim.suggestedQps} QPS (about 60% of the simulator's modelled capacity)`);
-    }
-  }
+  const sim = await startSimulatorIfNoEndpoint(scenario, o.simProfile, log);
   try {
     if (scenario.load.pattern === 'poisson' && scenario.load.targetQps === null) {
       throw new ConfigError({ where: '--target-qps', message: `${scenario.name} issues Poisson arrivals and needs a target rate`, hint: 'give --target-qps N (queries/s), e.g. the rate your cluster should sustain' });
@@ -324,18 +308,7 @@ export async function runScenario(scenario: ResolvedScenario, runFlags: RunFlags
       scenario.endpoints.map((e) => ({ ...e, model: e.model ?? scenario.request.model })),
       { apiKey, timeoutMs: 10_000, headers: scenario.request.headers, ...(tls ? { tls } : {}) },
     );
-    const tokenizer = await loadTokenizer(scenario.dataset.tokenizer);
-    const datasetPath = scenario.dataset.path === null ? null : resolvePath(io.cwd, scenario.dataset.path);
-    const library = await loadSampleLibrary({
-      source: scenario.dataset.source,
-      path: datasetPath,
-      size: librarySizeFor(scenario),
-      tokenizer: scenario.dataset.tokenizer,
-      inputTokens: scenario.dataset.inputTokens,
-      outputTokens: scenario.dataset.outputTokens,
-      seed: scenario.seeds.qsl,
-    });
-    adaptLibraryToApi(library, scenario, tokenizer);
+    const { tokenizer, library, datasetPath } = await loadRunLibrary(scenario, io.cwd);
     // Accuracy mode: every sample once, responses kept and scored (src/accuracy/run-accuracy.ts).
     const accuracy = scenario.run.mode === 'accuracy' ? await AccuracyRecorder.prepare(scenario, library, datasetPath) : null;
     const plan = planRun(scenario, {
@@ -418,53 +391,6 @@ export async function runScenario(scenario: ResolvedScenario, runFlags: RunFlags
   }
 }
 
-/**
- * How many distinct samples to build. A synthetic library need not be bigger
- * than the run: generating 24,576 prompts for a 200-query rehearsal wastes
- * time. The result records the size actually used.
- */
-function librarySizeFor(s: ResolvedScenario): number {
-  if (s.dataset.source !== 'synthetic') return s.dataset.size;
-  if (s.run.samples !== null) return Math.min(s.dataset.size, s.run.samples);
-  return s.dataset.size;
-}
-
-/**
- * The chat API sends messages, and the server wraps them in its chat template,
- * so a sample's input count is that of the rendered conversation (the
- * server's usage.prompt_tokens still wins when it reports one). Samples that
- * exist only as token ids cannot be sent as chat.
- */
-function adaptLibraryToApi(library: SampleLibrary, scenario: ResolvedScenario, tokenizer: Tokenizer): void {
-  if (scenario.request.api !== 'chat') return;
-  const idsOnly = library.samples.filter((s) => s.messages === null && s.prompt === null).length;
-  if (idsOnly > 0) {
-    throw new ConfigError({
-      where: scenario.dataset.path ?? 'dataset',
-      message: `${idsOnly} sample(s) are token ids only, which /v1/chat/completions cannot take`,
-      hint: 'use --api completions (token-id prompts), or give prompts as text or chat messages',
-    });
-  }
-  const effort = scenario.request.reasoningEffort ?? undefined;
-  for (const s of library.samples) {
-    if (s.messages !== null) continue;
-    s.inputTokens = countChatTokens(tokenizer, [{ role: 'user', content: s.prompt ?? '' }], effort ? { reasoningEffort: effort } : {});
-  }
-}
-
-function announce(s: ResolvedScenario, schedule: Schedule, librarySize: number, log: (l: string) => void): void {
-  const what =
-    schedule.pattern === 'poisson'
-      ? `${schedule.length} queries at ${s.load.targetQps} QPS (Poisson${s.load.burstiness !== 1 ? `, burstiness ${s.load.burstiness}` : ''}, ~${Math.round(schedule.sizing.lastScheduledUs / 1e6)}s)`
-      : schedule.pattern === 'closed'
-        ? `${schedule.length} queries, closed loop at concurrency ${schedule.maxConcurrency}`
-        : `${schedule.length} queries at t=0 (max ${schedule.maxConcurrency ?? 'unbounded'} in flight)`;
-  log(`${s.name}: ${what}, ${librarySize} distinct samples${schedule.shard ? `, shard ${schedule.shard.index}/${schedule.shard.count}` : ''}`);
-  if (schedule.sizing.rule !== 'explicit' && (s.run.minDurationMs >= 60_000 || schedule.length > 5000)) {
-    log(`sized by MLPerf rules (min duration ${s.run.minDurationMs / 1000}s, min queries ${s.run.minQueryCount}); use --samples N or --duration for a shorter rehearsal`);
-  }
-}
-
 /** Every file and directory the run will write, checked before the first request. */
 function outputTargets(o: RunCliOptions, observe: { htmlFile: string | null }, outDir: string, io: CliIo): OutputTarget[] {
   const targets = [outputTarget('--out', io.cwd, outDir, 'dir')];
@@ -473,34 +399,4 @@ function outputTargets(o: RunCliOptions, observe: { htmlFile: string | null }, o
   if (observe.htmlFile !== null) targets.push(outputTarget('--html', io.cwd, observe.htmlFile, 'file'));
   if (io.env.GITHUB_STEP_SUMMARY) targets.push(outputTarget('$GITHUB_STEP_SUMMARY', io.cwd, io.env.GITHUB_STEP_SUMMARY, 'file'));
   return targets;
-}
-
-function parseTags(tags: string[] | undefined): Record<string, string> {
-  const out: Record<string, string> = {};
-  const problems: Problem[] = [];
-  for (const t of tags ?? []) {
-    const i = t.indexOf('=');
-    if (i <= 0) problems.push({ where: `--tag ${JSON.stringify(t)}`, message: 'expected key=value', hint: 'e.g. --tag cluster=mi355x-a' });
-    else out[t.slice(0, i)] = t.slice(i + 1);
-  }
-  if (problems.length) throw new ConfigError(problems);
-  return out;
-}
-
-async function readTls(o: RunCliOptions, io: CliIo): Promise<{ caCertPem?: string; insecure?: boolean } | null> {
-  if (!o.caCert && !o.insecure) return null;
-  const tls: { caCertPem?: string; insecure?: boolean } = {};
-  if (o.insecure) {
-    tls.insecure = true;
-    io.stderr.write('tokbench: warning: --insecure: TLS certificates are not verified, so the API key goes to whoever answers; prefer --ca-cert FILE\n');
-  }
-  if (o.caCert) {
-    const { readFileSync } = await import('node:fs');
-    try {
-      tls.caCertPem = readFileSync(resolvePath(io.cwd, o.caCert), 'utf8');
-    } catch (err) {
-      throw new ConfigError({ where: `--ca-cert ${o.caCert}`, message: `cannot read (${(err as NodeJS.ErrnoException).code ?? String(err)})`, hint: 'give the path of a PEM file with your CA certificate' });
-    }
-  }
-  return tls;
 }
