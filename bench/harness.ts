@@ -1,7 +1,7 @@
 /**
  * What every case shares: start its server in a child process, build the
  * schedule and library the way `tokbench run` does, and drive the real client
- * (createOpenAiSut + runSchedule + MetricsCollector + RecordWriter) with full
+ * (createOpenAiSut + planRun/executeRun + MetricsCollector + RecordWriter) with full
  * measurement on: per-chunk timestamps, histograms, every record on disk.
  */
 import { fork, type ChildProcess } from 'node:child_process';
@@ -14,7 +14,9 @@ import type { Sample, SampleLibrary } from '../src/dataset/types.js';
 import { MetricsCollector } from '../src/metrics/collector.js';
 import { RecordWriter } from '../src/records/jsonl.js';
 import type { RequestRecord } from '../src/records/record.js';
-import { runSchedule, type RunOutcome } from '../src/runner/runner.js';
+import type { RunOutcome } from '../src/runner/runner.js';
+import { planRun } from '../src/run/plan.js';
+import { executeRun } from '../src/run/execute.js';
 import { runWithWorkers } from '../src/runner/workers.js';
 import { resolveScenario, type ScenarioFlags } from '../src/scenario/resolve.js';
 import type { ResolvedScenario } from '../src/scenario/types.js';
@@ -149,14 +151,12 @@ export interface DriveOptions {
   maxDurationMs?: number;
 }
 
-/** One measured run, exactly as `tokbench run` wires it (minus progress and reports). */
+/** One measured run through the pipeline `tokbench run` uses (planRun → executeRun), minus progress and reports. */
 export async function drive(o: DriveOptions): Promise<DriveResult> {
   const dir = mkdtempSync(join(tmpdir(), 'tokbench-bench-'));
   const path = join(dir, 'requests.jsonl');
   const writer = new RecordWriter(path, { recordChunks: true });
   const collector = new MetricsCollector(1);
-  const interrupt = new AbortController();
-  const hardStop = new AbortController();
   const onRecord = o.onRecord;
   try {
     const loopDelay = monitorEventLoopDelay({ resolution: 1 });
@@ -165,28 +165,26 @@ export async function drive(o: DriveOptions): Promise<DriveResult> {
     const cpu0 = process.cpuUsage();
     const elu0 = performance.eventLoopUtilization();
     const t0 = performance.now();
-    const outcome = await runSchedule({
+    // the run pipeline `tokbench run` uses (src/run/), with the harness's own time bounds
+    const sc = structuredClone(o.sc);
+    sc.run.maxDurationMs = o.maxDurationMs ?? 0;
+    sc.run.drainTimeoutMs = 60_000;
+    sc.run.graceMs = 1_000;
+    sc.run.warmupRequests = 0;
+    const plan = planRun(sc, { endpoints: o.sut.endpoints, library: o.library, workers: 1 });
+    if (plan.schedule.length !== o.schedule.length) throw new Error(`bench: the case's schedule (${o.schedule.length}) is not the plan's (${plan.schedule.length})`);
+    const run = await executeRun(plan, {
       clock: realClock,
       sut: o.sut,
-      library: o.library,
-      schedule: o.schedule,
-      defaultMaxTokens: o.sc.request.maxTokens,
-      warmupRequests: 0,
-      maxDurationMs: o.maxDurationMs ?? 0,
-      drainTimeoutMs: 60_000,
-      graceMs: 1_000,
-      balancing: 'least-outstanding',
-      countTokens: null,
-      interrupt: interrupt.signal,
-      hardStop: hardStop.signal,
-      warmupSeed: o.sc.seeds.sampleIndex,
-      onIssued: (endpoint, relUs) => collector.onIssued(endpoint, relUs),
-      onRecord: (rec, outcome) => {
-        writer.write(rec);
-        collector.record(rec);
-        if (onRecord) onRecord(rec, outcome);
+      collector,
+      sinks: {
+        onRecord: (rec, outcome) => {
+          writer.write(rec);
+          if (onRecord) onRecord(rec, outcome as SutOutcome);
+        },
       },
     });
+    const outcome = run.runner;
     writer.flush();
     const wallS = (performance.now() - t0) / 1000;
     const cpu = process.cpuUsage(cpu0);

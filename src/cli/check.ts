@@ -11,7 +11,8 @@
  */
 import { Command } from 'commander';
 import { Chalk } from 'chalk';
-import { appendFile, mkdir, readFile, stat, writeFile } from 'node:fs/promises';
+import { appendFile, readFile, stat, writeFile } from 'node:fs/promises';
+import { makeDirs } from '../run/outputs.js';
 import { dirname, join, resolve } from 'node:path';
 import { ConfigError, ExitCode, TokbenchError } from '../errors.js';
 import type { ResultJson } from '../metrics/types.js';
@@ -192,7 +193,7 @@ export async function writeReportFile(file: string, content: string, io: Pick<Cl
   const path = resolve(io.cwd, file);
   const summary = io.env.GITHUB_STEP_SUMMARY;
   try {
-    await mkdir(dirname(path), { recursive: true });
+    makeDirs(dirname(path));
     if (summary !== undefined && summary !== '' && resolve(io.cwd, summary) === path) await appendFile(path, content);
     else await writeFile(path, content);
   } catch (err) {

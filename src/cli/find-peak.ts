@@ -14,7 +14,7 @@ import { Writable } from 'node:stream';
 import { Command } from 'commander';
 import { ConfigError, ExitCode, RunFailedError, type Problem } from '../errors.js';
 import type { CliIo } from './io.js';
-import { executeRun, runCommand, scenarioFlags, writeFileAtomic, type RunCliOptions } from './run.js';
+import { parseRunFlags, runCommand, runScenario, scenarioFlags, writeFileAtomic, type RunCliOptions } from './run.js';
 import { parseDurationMs } from '../util/units.js';
 import { resolveScenario } from '../scenario/resolve.js';
 import { readLoadgenConfFiles } from '../scenario/conf-wiring.js';
@@ -146,6 +146,7 @@ export async function executeFindPeak(scenarioArg: string | undefined, o: FindPe
   const runOptions: RunCliOptions = { ...o };
   for (const k of OWN_KEYS) delete (runOptions as Record<string, unknown>)[k];
   const flags = scenarioFlags(runOptions, problems);
+  const runFlags = parseRunFlags(runOptions, io, problems);
   if (problems.length > 0) throw new ConfigError(problems);
 
   const loadgenConfs = readLoadgenConfFiles(runOptions, io.cwd, (p) => log(`warning: ${p.where}: ${p.message}`));
@@ -174,10 +175,16 @@ export async function executeFindPeak(scenarioArg: string | undefined, o: FindPe
     );
 
     const probeIo: CliIo = { ...io, stdout: discard() };
-    const base: RunCliOptions = {
-      ...runOptions,
-      quiet: true,
-      ...(sim ? { endpoint: [sim.url] } : {}),
+    const base: RunCliOptions = { ...runOptions, quiet: true };
+    // Each probe is the resolved scenario with its rate and size set as numbers (a fresh copy: a run fills in endpoints).
+    const probeScenario = (set: { targetQps: number; samples?: number; drainTimeoutMs?: number; minDurationMs?: number }): ResolvedScenario => {
+      const s = structuredClone(scenario);
+      if (sim) s.endpoints = [{ url: sim.url, model: null, labels: {} }];
+      s.load.targetQps = set.targetQps;
+      if (set.samples !== undefined) s.run.samples = set.samples;
+      if (set.drainTimeoutMs !== undefined) s.run.drainTimeoutMs = set.drainTimeoutMs;
+      if (set.minDurationMs !== undefined) s.run.minDurationMs = set.minDurationMs;
+      return s;
     };
     const curve: FindPeakPoint[] = [];
     let interrupted = false;
@@ -185,18 +192,12 @@ export async function executeFindPeak(scenarioArg: string | undefined, o: FindPe
     const runProbe = async (qps: number, index: number): Promise<ProbeOutcome> => {
       const dir = join(outDir, 'probes', `${String(index).padStart(2, '0')}-qps-${qps}`);
       const samples = Math.max(1, Math.ceil((qps * probeMs) / 1000));
-      const opts: RunCliOptions = {
-        ...base,
-        targetQps: String(qps),
-        samples: String(samples),
-        out: dir,
-        // an overloaded probe must not drain for minutes: its verdict is clear by then
-        drainTimeout: runOptions.drainTimeout ?? `${Math.max(probeMs, 5000)}ms`,
-      };
+      // an overloaded probe must not drain for minutes: its verdict is clear by then
+      const drainTimeoutMs = scenario.origins['run.drainTimeoutMs'] === 'flag' ? scenario.run.drainTimeoutMs : Math.max(probeMs, 5000);
       const fullRunQueries = Math.max(scenario.run.minQueryCount, Math.ceil((qps * confirmDurationMs) / 1000));
       let code: number;
       try {
-        code = await executeRun(scenarioArg, opts, probeIo);
+        code = await runScenario(probeScenario({ targetQps: qps, samples, drainTimeoutMs }), runFlags, { ...base, out: dir }, probeIo);
       } catch (err) {
         if (err instanceof RunFailedError) {
           return { code: ExitCode.ok, point: { qps, outputTokensPerSecond: 0, ttftP99Ms: null, tpotP99Ms: null, valid: false, reason: err.message } };
@@ -232,7 +233,7 @@ export async function executeFindPeak(scenarioArg: string | undefined, o: FindPe
         let failure: string | null = null;
         let code: number = ExitCode.ok;
         try {
-          code = await executeRun(scenarioArg, { ...base, targetQps: String(q), out: dir, ...(confirmMs === null ? {} : { duration: `${confirmMs}ms` }) }, probeIo);
+          code = await runScenario(probeScenario({ targetQps: q, ...(confirmMs === null ? {} : { minDurationMs: confirmMs }) }), runFlags, { ...base, out: dir }, probeIo);
           result = JSON.parse(readFileSync(join(dir, 'result.json'), 'utf8')) as ResultJson;
         } catch (err) {
           if (!(err instanceof RunFailedError)) throw err;

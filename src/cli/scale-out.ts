@@ -7,10 +7,8 @@
 import { availableParallelism, hostname } from 'node:os';
 import { ConfigError, type Problem } from '../errors.js';
 import type { ResolvedScenario } from '../scenario/types.js';
-import type { ResultJson, RunClock } from '../metrics/types.js';
+import type { ResultJson } from '../metrics/types.js';
 import { readBaselineFile, readEndpointsFile, readSystemFile } from './endpoints-file.js';
-import { effectiveWorkers } from '../runner/workers.js';
-import type { Schedule } from '../schedule/schedule.js';
 
 export interface ScaleOutCliOptions {
   workers?: string;
@@ -61,22 +59,6 @@ export function applyScaleOutFlags(o: ScaleOutCliOptions, scenario: ResolvedScen
   const system = o.system === undefined ? null : attempt(() => readSystemFile(o.system!, cwd));
   if (problems.length > 0) throw new ConfigError(problems);
   return { workers, baseline: baselineResult === null ? null : { result: baselineResult, file: o.baseline! }, system };
-}
-
-/** Worker threads for this run on this machine (1: no threads). */
-export function workersFor(s: ScaleOut, schedule: Pick<Schedule, 'length' | 'maxConcurrency'>): number {
-  return effectiveWorkers(s.workers, availableParallelism(), schedule);
-}
-
-/**
- * Where t = 0 was on the wall clock: performance.timeOrigin + the runner's
- * start on this thread's performance.now() clock (what worker threads use too).
- */
-export function runClock(startUs: number, startAtWallMs: number | null): RunClock {
-  return {
-    t0EpochUs: Math.round(performance.timeOrigin * 1000 + startUs),
-    startAtEpochUs: startAtWallMs === null ? null : Math.round(startAtWallMs * 1000),
-  };
 }
 
 export function clientInfo(workers: number): { workers: number; hostname: string } {

@@ -11,7 +11,7 @@ import { failureGate } from './failure-gate.js';
 import { buildResultJson } from '../report/result-json.js';
 import type { ResolvedScenario } from '../scenario/types.js';
 import type { Schedule } from '../schedule/schedule.js';
-import type { ResultJson } from './types.js';
+import type { ResultJson, ThresholdVerdict } from './types.js';
 import { judgeClient, type ClientLoad } from './client-check.js';
 
 export interface AssembleInput {
@@ -78,7 +78,16 @@ export function assembleResult(input: AssembleInput): ResultJson {
     // Said where a reader of the validity verdict looks, too (terminal, MLPerf summary, JUnit, HTML).
     for (const reason of check.clientBoundReasons) result.validity.recommendations.push(`The client limited this run (clientBound): ${reason}.`);
   }
-  const thresholds = evaluateThresholds(scenario.thresholds, result);
-  const gate = input.interrupted ? null : failureGate(scenario.thresholds, result.summary.failed);
-  return { ...result, thresholds: gate === null ? thresholds : [...thresholds, gate] };
+  return { ...result, thresholds: judgeThresholds(scenario.thresholds, result) };
+}
+
+/**
+ * The run's verdicts: the user's thresholds, and the default failure gate
+ * (failure-gate.ts) unless the run was interrupted. Judged again once telemetry,
+ * scale-out and accuracy figures are attached (run/finish.ts), so one rule decides both times.
+ */
+export function judgeThresholds(exprs: readonly string[], result: ResultJson): ThresholdVerdict[] {
+  const thresholds = evaluateThresholds(exprs, result);
+  const gate = result.interrupted ? null : failureGate(exprs, result.summary.failed);
+  return gate === null ? thresholds : [...thresholds, gate];
 }

@@ -51,6 +51,7 @@ import { ConfigError, didYouMean, type Problem } from '../errors.js';
 import type { EndpointSummary, ResultJson, ThresholdVerdict } from './types.js';
 import { KNOWN_METRICS_TEXT, LATENCY_SERIES, LATENCY_STATS, METRIC_NAMES, STAT_HINTS, formatPrecise, metricDef, type MetricDef } from './catalogue.js';
 import { exampleLimit, parseLimit } from './quantities.js';
+import { endpointKey } from '../sut/endpoint-url.js';
 
 // The catalogue and formatting are imported from here by check, compare and the reporters.
 export * from './catalogue.js';
@@ -167,7 +168,7 @@ function matchingBracket(text: string, open: number): number {
 function parseSelector(sel: string, where: string, expr: string): EndpointSelector {
   if (sel === '*') return { kind: 'all', text: '*' };
   if (/^\d+$/.test(sel)) return { kind: 'index', index: Number(sel), text: sel };
-  if (sel.includes('://')) return { kind: 'url', url: normalizeUrl(sel), text: sel };
+  if (sel.includes('://')) return { kind: 'url', url: endpointKey(sel), text: sel };
   const eq = sel.indexOf('=');
   if (eq > 0 && eq < sel.length - 1) {
     return { kind: 'label', key: sel.slice(0, eq).trim(), value: sel.slice(eq + 1).trim(), text: sel };
@@ -178,9 +179,6 @@ function parseSelector(sel: string, where: string, expr: string): EndpointSelect
   );
 }
 
-function normalizeUrl(url: string): string {
-  return url.trim().replace(/\/+$/, '');
-}
 
 /** The perEndpoint entries a selector picks, in result order. */
 export function selectEndpoints(sel: EndpointSelector, result: ResultJson): EndpointSummary[] {
@@ -193,7 +191,7 @@ export function selectEndpoints(sel: EndpointSelector, result: ResultJson): Endp
       return e === undefined ? [] : [e];
     }
     case 'url':
-      return all.filter((e) => normalizeUrl(e.url) === sel.url);
+      return all.filter((e) => endpointKey(e.url) === sel.url);
     case 'label':
       return all.filter((e) => e.labels?.[sel.key] === sel.value);
   }
@@ -216,7 +214,7 @@ export function endpointSelectorProblems(
     const n =
       sel.kind === 'all' ? endpoints.length
       : sel.kind === 'index' ? (sel.index < endpoints.length ? 1 : 0)
-      : sel.kind === 'url' ? endpoints.filter((e) => normalizeUrl(e.url) === sel.url).length
+      : sel.kind === 'url' ? endpoints.filter((e) => endpointKey(e.url) === sel.url).length
       : endpoints.filter((e) => e.labels?.[sel.key] === sel.value).length;
     if (n === 0) {
       const list = endpoints.map((e, i) => `[${i}] ${e.url}${labelText(e.labels)}`).join(', ');

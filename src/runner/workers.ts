@@ -28,6 +28,7 @@ import { Worker } from 'node:worker_threads';
 import type { SampleLibrary, Sample, TokenizerName } from '../dataset/types.js';
 import type { RequestRecord } from '../records/record.js';
 import { shardSchedule, type Schedule } from '../schedule/schedule.js';
+import { shareOf } from '../util/split.js';
 import type { EndpointInfo } from '../sut/types.js';
 import type { OpenAiSutOptions, RequestSettings } from '../sut/openai.js';
 import type { Balancing, RunnerOptions, RunOutcome } from './runner.js';
@@ -181,15 +182,12 @@ export async function runWithWorkers(o: WorkerRunOptions): Promise<WorkerRunOutc
   for (let w = 0; w < n; w++) {
     const schedule = shardSchedule(o.schedule, w, n);
     schedule.shard = o.schedule.shard;
-    // split the bound exactly (shardSchedule rounds up, which would let N workers exceed it)
-    const bound = o.schedule.maxConcurrency;
-    if (bound !== null) schedule.maxConcurrency = Math.max(1, Math.floor(bound / n) + (w < bound % n ? 1 : 0));
     const samples: (Sample | undefined)[] = new Array<Sample | undefined>(o.library.samples.length);
     for (let k = 0; k < schedule.length; k++) {
       const i = schedule.sampleIndex[k]!;
       samples[i] = o.library.samples[i];
     }
-    const warmup = Math.floor(o.warmupRequests / n) + (w < o.warmupRequests % n ? 1 : 0);
+    const warmup = shareOf(o.warmupRequests, n, w, 0);
     // Warm-up draws random samples from the whole library: give the worker those too.
     if (warmup > 0) for (let i = 0; i < o.library.samples.length; i++) samples[i] = o.library.samples[i];
     const init: WorkerInit = {

@@ -6,6 +6,8 @@
  */
 import { Rng } from '../util/rng.js';
 import type { ResolvedScenario } from '../scenario/types.js';
+import { loadgenSettingsFromScenario } from '../scenario/user-conf.js';
+import { shareOf } from '../util/split.js';
 
 export interface Schedule {
   pattern: ResolvedScenario['load']['pattern'];
@@ -43,9 +45,6 @@ export interface Schedule {
   shard: { index: number; count: number } | null;
 }
 
-/** LoadGen's kSlack in samples_per_query = max(min_query_count, 1.1 × min_duration × target_qps). */
-const OFFLINE_SLACK = 1.1;
-
 export interface BuildScheduleInput {
   scenario: ResolvedScenario;
   /** number of distinct samples loaded (LoadGen's loaded set size) */
@@ -69,9 +68,9 @@ export function buildSchedule({ scenario, librarySize }: BuildScheduleInput): Sc
     requested = explicit;
     rule = 'explicit';
   } else {
-    const qps = load.targetQps ?? 0;
-    requested = Math.max(run.minQueryCount, Math.floor((OFFLINE_SLACK * run.minDurationMs * qps) / 1000));
-    requested = Math.max(1, requested);
+    // LoadGen's samples_per_query, the very number the MLPerf logs and validity
+    // judge the run by (computing it twice, in two float orders, gave 1000 vs 1001)
+    requested = Math.max(1, loadgenSettingsFromScenario(scenario).effective.samplesPerQuery);
     rule = load.pattern === 'closed' ? 'closed' : 'offline';
   }
   // Equal issue pads to a whole multiple of the dataset (LoadGen
@@ -203,8 +202,8 @@ function iota(n: number): Uint32Array {
  * Shard i of N takes every N-th query of the one schedule (seq ≡ i mod N), keeping
  * each query's global seq and scheduled time, so the shards' union is exactly the
  * unsharded schedule and each shard's arrivals are still Poisson at qps/N.
- * maxConcurrency is divided between shards (rounded up) so N clients together
- * keep the bound one client would.
+ * maxConcurrency is divided between shards by shareOf (10 over 4 = 3+3+2+2), the
+ * rule worker threads use too, so N clients together keep the bound one client would.
  */
 export function shardSchedule(s: Schedule, index: number, count: number): Schedule {
   if (!(count >= 1) || !(index >= 0 && index < count)) throw new RangeError(`bad shard ${index}/${count}`);
@@ -224,7 +223,7 @@ export function shardSchedule(s: Schedule, index: number, count: number): Schedu
     seq,
     sampleIndex,
     scheduledAtUs,
-    maxConcurrency: s.maxConcurrency === null ? null : Math.max(1, Math.ceil(s.maxConcurrency / count)),
+    maxConcurrency: s.maxConcurrency === null ? null : shareOf(s.maxConcurrency, count, index),
     shard: { index, count },
   };
 }

@@ -75,3 +75,14 @@ export function normalizeEndpointUrl(input: string, where = '--endpoint'): Endpo
   if (!r.ok) throw new ConfigError(r.problem, 'invalid endpoint');
   return r.url;
 }
+
+/**
+ * The one comparison key of an endpoint URL: the normalised base when the URL
+ * parses (what preflight puts into result.json), else the trimmed text. Used by
+ * `--assert 'endpoint[URL]…'` before and after the run, so the URL result.json
+ * shows is the one a selector accepts, whichever way it was typed.
+ */
+export function endpointKey(url: string): string {
+  const r = parseEndpointUrl(url);
+  return r.ok ? r.url.base : url.trim().replace(/\/+$/, '');
+}
