@@ -251,7 +251,22 @@ export async function startFakeOpenAiServer(opts: FakeServerOptions = {}): Promi
       return -1;
     })();
 
-    at(t0, headersAt, () => {
+    // One timer at a time, each armed by the one before: Node does not fire timers of different
+    // (fractional) durations in order of their due times once the loop runs late, and a step written
+    // after the finish chunk, or after the end, is a different stream from the one planted.
+    const actions: { atMs: number; fn: () => void }[] = [];
+    const then = (atMs: number, fn: () => void) => actions.push({ atMs, fn });
+    const runInOrder = (k: number) => {
+      if (k >= actions.length) return;
+      at(t0, actions[k]!.atMs, () => {
+        actions[k++]!.fn();
+        // what is already due goes out now, in order (a late loop writes several events at once)
+        while (k < actions.length && t0 + actions[k]!.atMs <= performance.now()) actions[k++]!.fn();
+        runInOrder(k);
+      });
+    };
+
+    then(headersAt, () => {
       if (res.destroyed) return;
       res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache' });
       if (api === 'chat' && s.roleChunk !== false) {
@@ -262,7 +277,7 @@ export async function startFakeOpenAiServer(opts: FakeServerOptions = {}): Promi
     });
 
     steps.forEach((step, i) => {
-      at(t0, targets[i]!, () => {
+      then(targets[i]!, () => {
         if (res.destroyed) return;
         if (step.kind === 'raw') {
           res.write(step.raw);
@@ -281,7 +296,7 @@ export async function startFakeOpenAiServer(opts: FakeServerOptions = {}): Promi
       });
     });
 
-    at(t0, endMs, () => {
+    then(endMs, () => {
       if (res.destroyed) return;
       if (s.end === 'reset') {
         // Let the last write leave the socket before cutting it.
@@ -297,6 +312,7 @@ export async function startFakeOpenAiServer(opts: FakeServerOptions = {}): Promi
       if (s.end === 'stall') return;
       res.end();
     });
+    runInOrder(0);
   }
 
   // A deep accept queue: thousands of clients connecting at once must not have their SYNs dropped (a 1 s retry).
