@@ -18,6 +18,7 @@ import { createOpenAiSut, type OpenAiSutOptions } from '../sut/openai.js';
 import { preflight } from '../sut/preflight.js';
 import { readOsLimits } from '../sut/os-limits.js';
 import type { EndpointInfo } from '../sut/types.js';
+import type { Tokenizer } from '../dataset/types.js';
 import { type Balancing } from '../runner/runner.js';
 import { ProgressReporter } from '../runner/progress.js';
 import { createScraper, parseObserveFlags } from '../telemetry/run-hooks.js';
@@ -31,7 +32,7 @@ import { endpointSelectorProblems, parseThresholds } from '../metrics/thresholds
 import { readLoadgenConfFiles } from '../scenario/conf-wiring.js';
 import { AccuracyRecorder, describeAccuracy } from '../accuracy/run-accuracy.js';
 import { makeDirs, outputTarget, outputTargetProblems, type OutputTarget } from '../run/outputs.js';
-import { planRun } from '../run/plan.js';
+import { planRun, type RunPlan } from '../run/plan.js';
 import { executeRun as executePlan } from '../run/execute.js';
 import { finishRun } from '../run/finish.js';
 import { resolveApiKey } from './api-key.js';
@@ -136,6 +137,33 @@ export function parseRunFlags(o: RunCliOptions, io: CliIo, problems: Problem[]):
   return { shard, observe, ecosystem, confidence, startAtWallMs };
 }
 
+/** What `run` reads and checks before the simulator starts or any request is sent. */
+interface RunInputs {
+  tags: Record<string, string>;
+  scaleOut: ReturnType<typeof applyScaleOutFlags>;
+  apiKey: string | null;
+  tls: Awaited<ReturnType<typeof readTls>>;
+  outDir: string;
+  targets: OutputTarget[];
+}
+
+async function readRunInputs(scenario: ResolvedScenario, runFlags: RunFlags, o: RunCliOptions, io: CliIo): Promise<RunInputs> {
+  // Parse thresholds now: a bad --assert must fail before any load is sent.
+  const thresholdWhere = (i: number) => (scenario.origins.thresholds === 'flag' ? `--assert ${JSON.stringify(scenario.thresholds[i])}` : `thresholds[${i}]`);
+  parseThresholds(scenario.thresholds, thresholdWhere);
+  const tags = parseTags(o.tag);
+  const scaleOut = applyScaleOutFlags(o, scenario, io.cwd);
+  const apiKey = resolveApiKey({ flag: o.apiKey, file: o.apiKeyFile, env: io.env, cwd: io.cwd, warn: (m) => io.stderr.write(`tokbench: warning: ${m}\n`) });
+  const tls = await readTls(o, io);
+  // One run per directory (records/out-dir.ts): an --out that holds a run is refused before anything is sent.
+  if (o.out) assertFreshOutDir(resolvePath(io.cwd, o.out));
+  const outDir = o.out ? resolvePath(io.cwd, o.out) : freshRunDir(defaultOutDir(io, scenario));
+  const targets = outputTargets(o, runFlags.observe, outDir, io);
+  const outputProblems = outputTargetProblems(targets);
+  if (outputProblems.length > 0) throw new ConfigError(outputProblems, 'cannot write the results');
+  return { tags, scaleOut, apiKey, tls, outDir, targets };
+}
+
 /**
  * One run of a resolved scenario: plan → execute → finish → write → exit code.
  * find-peak calls this with the probe's numbers set on the scenario, not as flag strings.
@@ -144,123 +172,138 @@ export async function runScenario(scenario: ResolvedScenario, runFlags: RunFlags
   const log = (line: string) => {
     if (!o.quiet || line.startsWith('warning')) io.stderr.write(`tokbench: ${line}\n`);
   };
-  const { shard, observe, ecosystem, startAtWallMs } = runFlags;
-  // Parse thresholds now: a bad --assert must fail before any load is sent.
-  const thresholdWhere = (i: number) => (scenario.origins.thresholds === 'flag' ? `--assert ${JSON.stringify(scenario.thresholds[i])}` : `thresholds[${i}]`);
-  const parsedThresholds = parseThresholds(scenario.thresholds, thresholdWhere);
-  const tags = parseTags(o.tag);
-  const scaleOut = applyScaleOutFlags(o, scenario, io.cwd);
-  const apiKey = resolveApiKey({ flag: o.apiKey, file: o.apiKeyFile, env: io.env, cwd: io.cwd, warn: (m) => io.stderr.write(`tokbench: warning: ${m}\n`) });
-  const tls = await readTls(o, io);
-  // One run per directory (records/out-dir.ts): an --out that holds a run is refused before anything is sent.
-  if (o.out) assertFreshOutDir(resolvePath(io.cwd, o.out));
-  const outDir = o.out ? resolvePath(io.cwd, o.out) : freshRunDir(defaultOutDir(io, scenario));
-  const targets = outputTargets(o, observe, outDir, io);
-  const outputProblems = outputTargetProblems(targets);
-  if (outputProblems.length > 0) throw new ConfigError(outputProblems, 'cannot write the results');
-
+  const inputs = await readRunInputs(scenario, runFlags, o, io);
   const sim = await startSimulatorIfNoEndpoint(scenario, o.simProfile, log);
   try {
-    if (scenario.load.pattern === 'poisson' && scenario.load.targetQps === null) {
-      throw new ConfigError({ where: '--target-qps', message: `${scenario.name} issues Poisson arrivals and needs a target rate`, hint: 'give --target-qps N (queries/s), e.g. the rate your cluster should sustain' });
-    }
-    const selectorProblems = endpointSelectorProblems(parsedThresholds, scenario.endpoints, '--assert');
-    if (selectorProblems.length > 0) throw new ConfigError(selectorProblems);
-    const endpoints: EndpointInfo[] = await preflight(
-      scenario.endpoints.map((e) => ({ ...e, model: e.model ?? scenario.request.model })),
-      { apiKey, timeoutMs: 10_000, headers: scenario.request.headers, ...(tls ? { tls } : {}), ...(o.http2 === true ? { http2: true } : {}) },
-    );
-    const { tokenizer, library, datasetPath } = await loadRunLibrary(scenario, io.cwd);
-    // Accuracy mode: every sample once, responses kept and scored (src/accuracy/run-accuracy.ts).
-    const accuracy = scenario.run.mode === 'accuracy' ? await AccuracyRecorder.prepare(scenario, library, datasetPath) : null;
-    const plan = planRun(scenario, {
-      endpoints,
-      library,
-      shard,
-      workers: scaleOut.workers,
-      cores: availableParallelism(),
-      outputs: targets,
-      balancing: (o.balancing ?? 'least-outstanding') as Balancing,
-      startAtWallMs,
-      osLimits: readOsLimits(),
-    });
+    const { plan, tokenizer, accuracy } = await planWithEndpoints(scenario, runFlags, inputs, o, io);
     announce(plan.scenario, plan, log);
     if (plan.workers > 1) log(`${plan.workers} worker threads`);
-
+    const { outDir, tags, scaleOut } = inputs;
     makeDirs(outDir);
-    const writer = new RecordWriter(join(outDir, 'requests.jsonl'), { recordChunks: o.recordChunks !== false });
     const runInfo = runInfoOf(plan, { simulated: sim !== null, tags });
     writeFileAtomic(join(outDir, RUN_INFO_FILE), JSON.stringify(runInfo, null, 2) + '\n');
-
-    const live = { outputChunks: 0 };
-    const sutOptions: OpenAiSutOptions = {
-      endpoints,
-      clock: realClock,
-      request: scenario.request,
-      apiKey,
-      requestTimeoutMs: scenario.run.requestTimeoutMs,
-      idleTimeoutMs: scenario.run.idleTimeoutMs,
-      ...(scenario.run.firstTokenTimeoutMs !== null ? { firstTokenTimeoutMs: scenario.run.firstTokenTimeoutMs } : {}),
-      keepText: scenario.run.mode === 'accuracy',
-      retries: scenario.run.retries,
-      connectionsPerEndpoint: plan.connectionsPerEndpoint,
-      ...(tls ? { tls } : {}),
-      liveCounters: live,
-      ...(o.http2 === true ? { http2: true } : {}),
-    };
-    const sut = createOpenAiSut(sutOptions);
-    const stops = interruptsFrom(io, scenario.run.graceMs);
-    const scraper = createScraper(observe, sim === null ? null : sim.url, realClock);
-    const sampler = new RequestSampler();
-    const collector = new MetricsCollector(endpoints.length);
-    const liveMetrics = await startLiveMetricsIfAsked(ecosystem.metricsListen, collector, plan.scenario, sim !== null, log);
-    // client self-check (issue 14): the client's own load while the schedule runs
-    const connectWaits = new ConnectWaitCounter();
-    const progress = o.quiet
-      ? null
-      : new ProgressReporter({ io, collector, clock: realClock, schedule: plan.schedule, scenario, color: o.color !== false && !io.env.NO_COLOR, live, interrupt: stops.interrupt, ...(scraper ? { telemetry: scraper } : {}) });
-    if (startAtWallMs !== null && startAtWallMs > Date.now()) log(`waiting ${Math.round((startAtWallMs - Date.now()) / 1000)}s for --start-at ${new Date(startAtWallMs).toISOString()}`);
-    let outcome;
-    const clientMonitor = startClientMonitor(plan.workers);
-    try {
-      progress?.start();
-      scraper?.start();
-      outcome = await executePlan(plan, {
-        clock: realClock,
-        sut,
-        tokenizer,
-        workerSut: sutOptions,
-        signal: stops.interrupt,
-        hardStop: stops.hardStop,
-        sinks: [
-          { onRecord: (rec, raw) => accuracy?.onRecord(rec, raw) },
-          { onRecord: (rec) => writer.write(rec) },
-          { onRecord: (rec) => sampler.add(rec) },
-          { onRecord: (rec) => connectWaits.add(rec) },
-          { onIssued: () => progress?.onIssued(), onRecord: (rec) => progress?.onRecord(rec) },
-        ],
-        collector,
-      });
-    } finally {
-      clientMonitor.stop();
-      progress?.stop();
-      await scraper?.stop();
-      stops.unsubscribe();
-      writer.close();
-      await sut.close();
-      await liveMetrics?.close();
-    }
+    const driven = await drive(plan, { inputs, runFlags, o, io, log, tokenizer, accuracy, simUrl: sim === null ? null : sim.url });
     const accuracyResult = accuracy ? accuracy.finish(outDir, tokenizer) : null;
-    const { result, warnings } = finishRun(outcome, { simulated: sim !== null, tags, baseline: scaleOut.baseline, system: scaleOut.system, client: clientInfo(plan.workers), scraper, sampler, accuracy: accuracyResult, clientLoad: { load: clientMonitor.stop(), connectWaits }, ...(runFlags.confidence === undefined ? {} : { confidence: runFlags.confidence }) });
+    const { result, warnings } = finishRun(driven.outcome, {
+      simulated: sim !== null, tags, baseline: scaleOut.baseline, system: scaleOut.system, client: clientInfo(plan.workers),
+      scraper: driven.scraper, sampler: driven.sampler, accuracy: accuracyResult, clientLoad: driven.clientLoad,
+      ...(runFlags.confidence === undefined ? {} : { confidence: runFlags.confidence }),
+    });
     writeFileAtomic(join(outDir, RUN_INFO_FILE), JSON.stringify({ ...runInfo, clock: result.clock, client: result.client }, null, 2) + '\n');
     for (const w of warnings) log(`warning: ${w}`);
     if (result.accuracy) log(describeAccuracy(result.accuracy));
-    await writeOutputs(result, { o, io, outDir, observe, scenario: plan.scenario, sizing: plan.sizing, collector: outcome.collector });
-    if (ecosystem.vllmJson) log(`vLLM-shaped result in ${await writeVllmJson(outDir, result, writeFileAtomic)}`);
+    await writeOutputs(result, { o, io, outDir, observe: runFlags.observe, scenario: plan.scenario, sizing: plan.sizing, collector: driven.outcome.collector });
+    if (runFlags.ecosystem.vllmJson) log(`vLLM-shaped result in ${await writeVllmJson(outDir, result, writeFileAtomic)}`);
     log(`results in ${outDir}`);
-    return exitCodeOf(result, outcome, outDir);
+    return exitCodeOf(result, driven.outcome, outDir);
   } finally {
     if (sim) await sim.close();
+  }
+}
+
+/** Preflight the endpoints, load the samples, and plan: the last checks before any load. */
+async function planWithEndpoints(scenario: ResolvedScenario, runFlags: RunFlags, inputs: RunInputs, o: RunCliOptions, io: CliIo) {
+  if (scenario.load.pattern === 'poisson' && scenario.load.targetQps === null) {
+    throw new ConfigError({ where: '--target-qps', message: `${scenario.name} issues Poisson arrivals and needs a target rate`, hint: 'give --target-qps N (queries/s), e.g. the rate your cluster should sustain' });
+  }
+  const parsed = parseThresholds(scenario.thresholds, (i) => (scenario.origins.thresholds === 'flag' ? `--assert ${JSON.stringify(scenario.thresholds[i])}` : `thresholds[${i}]`));
+  const selectorProblems = endpointSelectorProblems(parsed, scenario.endpoints, '--assert');
+  if (selectorProblems.length > 0) throw new ConfigError(selectorProblems);
+  const endpoints: EndpointInfo[] = await preflight(
+    scenario.endpoints.map((e) => ({ ...e, model: e.model ?? scenario.request.model })),
+    { apiKey: inputs.apiKey, timeoutMs: 10_000, headers: scenario.request.headers, ...(inputs.tls ? { tls: inputs.tls } : {}), ...(o.http2 === true ? { http2: true } : {}) },
+  );
+  const { tokenizer, library, datasetPath } = await loadRunLibrary(scenario, io.cwd);
+  // Accuracy mode: every sample once, responses kept and scored (src/accuracy/run-accuracy.ts).
+  const accuracy = scenario.run.mode === 'accuracy' ? await AccuracyRecorder.prepare(scenario, library, datasetPath) : null;
+  const plan = planRun(scenario, {
+    endpoints,
+    library,
+    shard: runFlags.shard,
+    workers: inputs.scaleOut.workers,
+    cores: availableParallelism(),
+    outputs: inputs.targets,
+    balancing: (o.balancing ?? 'least-outstanding') as Balancing,
+    startAtWallMs: runFlags.startAtWallMs,
+    osLimits: readOsLimits(),
+  });
+  return { plan, tokenizer, accuracy };
+}
+
+interface DriveContext {
+  inputs: RunInputs;
+  runFlags: RunFlags;
+  o: RunCliOptions;
+  io: CliIo;
+  log: (l: string) => void;
+  tokenizer: Tokenizer;
+  accuracy: AccuracyRecorder | null;
+  simUrl: string | null;
+}
+
+/** The Sut and the sinks (requests.jsonl, progress, telemetry, live metrics, self-check) around executeRun, closed whatever happens. */
+async function drive(plan: RunPlan, c: DriveContext) {
+  const { scenario, endpoints } = plan;
+  const { o, io, inputs } = c;
+  const live = { outputChunks: 0 };
+  const sutOptions: OpenAiSutOptions = {
+    endpoints: [...endpoints],
+    clock: realClock,
+    request: scenario.request,
+    apiKey: inputs.apiKey,
+    requestTimeoutMs: scenario.run.requestTimeoutMs,
+    idleTimeoutMs: scenario.run.idleTimeoutMs,
+    ...(scenario.run.firstTokenTimeoutMs !== null ? { firstTokenTimeoutMs: scenario.run.firstTokenTimeoutMs } : {}),
+    keepText: scenario.run.mode === 'accuracy',
+    retries: scenario.run.retries,
+    connectionsPerEndpoint: plan.connectionsPerEndpoint,
+    ...(inputs.tls ? { tls: inputs.tls } : {}),
+    liveCounters: live,
+    ...(o.http2 === true ? { http2: true } : {}),
+  };
+  const writer = new RecordWriter(join(inputs.outDir, 'requests.jsonl'), { recordChunks: o.recordChunks !== false });
+  const sut = createOpenAiSut(sutOptions);
+  const stops = interruptsFrom(io, scenario.run.graceMs);
+  const scraper = createScraper(c.runFlags.observe, c.simUrl, realClock);
+  const sampler = new RequestSampler();
+  const collector = new MetricsCollector(endpoints.length);
+  const liveMetrics = await startLiveMetricsIfAsked(c.runFlags.ecosystem.metricsListen, collector, scenario, c.simUrl !== null, c.log);
+  // client self-check (issue 14): the client's own load while the schedule runs
+  const connectWaits = new ConnectWaitCounter();
+  const progress = o.quiet
+    ? null
+    : new ProgressReporter({ io, collector, clock: realClock, schedule: plan.schedule, scenario, color: o.color !== false && !io.env.NO_COLOR, live, interrupt: stops.interrupt, ...(scraper ? { telemetry: scraper } : {}) });
+  const startAtWallMs = plan.startAtWallMs;
+  if (startAtWallMs !== null && startAtWallMs > Date.now()) c.log(`waiting ${Math.round((startAtWallMs - Date.now()) / 1000)}s for --start-at ${new Date(startAtWallMs).toISOString()}`);
+  const clientMonitor = startClientMonitor(plan.workers);
+  try {
+    progress?.start();
+    scraper?.start();
+    const outcome = await executePlan(plan, {
+      clock: realClock,
+      sut,
+      tokenizer: c.tokenizer,
+      workerSut: sutOptions,
+      signal: stops.interrupt,
+      hardStop: stops.hardStop,
+      sinks: [
+        { onRecord: (rec, raw) => c.accuracy?.onRecord(rec, raw) },
+        { onRecord: (rec) => writer.write(rec) },
+        { onRecord: (rec) => sampler.add(rec) },
+        { onRecord: (rec) => connectWaits.add(rec) },
+        { onIssued: () => progress?.onIssued(), onRecord: (rec) => progress?.onRecord(rec) },
+      ],
+      collector,
+    });
+    return { outcome, scraper, sampler, clientLoad: { load: clientMonitor.stop(), connectWaits } };
+  } finally {
+    clientMonitor.stop();
+    progress?.stop();
+    await scraper?.stop();
+    stops.unsubscribe();
+    writer.close();
+    await sut.close();
+    await liveMetrics?.close();
   }
 }
 
