@@ -17,7 +17,7 @@ const SIM_MAY_IMPORT = ['scenario', 'dataset'];
  * the exact specifiers; `typeOnly` allows only `import type`. Remove an entry
  * when its move is done, so the rule then forbids it again.
  */
-const ALLOWED_BACKWARD = [
+export const ALLOWED_BACKWARD = [
   {
     files: 'src/scenario/**',
     imports: ['../dataset/types.js', '../dataset/columns.js', '../dataset/lengths.js', '../dataset/defaults.js'],
