@@ -49,85 +49,96 @@ export function readEndpointsFile(path: string, cwd: string): EndpointSpec[] {
 export function parseEndpointsFile(text: string, where: string): EndpointSpec[] {
   const heading = `${where}: not a usable endpoints file`;
   const problems: Problem[] = [];
-  const out: EndpointSpec[] = [];
   const ext = extname(where).toLowerCase();
   const firstLine = text.split(/\r?\n/).map((l) => l.trim()).find((l) => l !== '' && !l.startsWith('#')) ?? '';
   const structured = ext === '.json' || ext === '.yaml' || ext === '.yml' || /^(-|\[|\{|endpoints\s*:)/.test(firstLine);
-
-  if (!structured) {
-    text.split(/\r?\n/).forEach((raw, i) => {
-      const line = raw.replace(/\s+#.*$/, '').trim();
-      if (line === '' || line.startsWith('#')) return;
-      const at = `${where}:${i + 1}`;
-      try {
-        const spec = parseEndpointArg(line);
-        checkUrl(spec.url, at, problems);
-        out.push(spec);
-      } catch (err) {
-        if (err instanceof ConfigError) problems.push(...err.problems.map((p) => ({ ...p, where: at })));
-        else throw err;
-      }
-    });
-  } else {
-    let doc: unknown;
-    try {
-      doc = parseYaml(text);
-    } catch (err) {
-      throw new ConfigError({ where, message: `not valid ${ext === '.json' ? 'JSON' : 'YAML'} (${(err as Error).message.split('\n')[0]})`, hint: ENDPOINTS_HINT }, heading);
-    }
-    let list: unknown = doc;
-    if (doc !== null && typeof doc === 'object' && !Array.isArray(doc) && 'endpoints' in doc) list = (doc as { endpoints: unknown }).endpoints;
-    if (!Array.isArray(list)) {
-      throw new ConfigError({ where, message: 'expected a list of endpoints', hint: ENDPOINTS_HINT }, heading);
-    }
-    list.forEach((e, i) => {
-      const at = `${where}: endpoints[${i}]`;
-      if (typeof e === 'string') {
-        try {
-          const spec = parseEndpointArg(e);
-          checkUrl(spec.url, at, problems);
-          out.push(spec);
-        } catch (err) {
-          if (err instanceof ConfigError) problems.push(...err.problems.map((p) => ({ ...p, where: at })));
-          else throw err;
-        }
-        return;
-      }
-      if (e === null || typeof e !== 'object' || Array.isArray(e)) {
-        problems.push({ where: at, message: 'expected a URL string or an object with a url', hint: ENDPOINTS_HINT });
-        return;
-      }
-      const o = e as Record<string, unknown>;
-      for (const k of Object.keys(o)) {
-        if (k !== 'url' && k !== 'model' && k !== 'labels') problems.push({ where: `${at}.${k}`, message: 'unknown field', hint: 'an endpoint has url, model and labels' });
-      }
-      if (typeof o.url !== 'string') {
-        problems.push({ where: `${at}.url`, message: 'expected a URL string', hint: 'e.g. url: http://node1:8000' });
-        return;
-      }
-      checkUrl(o.url, `${at}.url`, problems);
-      let model: string | null = null;
-      if (o.model !== undefined && o.model !== null) {
-        if (typeof o.model === 'string') model = o.model;
-        else problems.push({ where: `${at}.model`, message: 'expected a string' });
-      }
-      const labels: Record<string, string> = {};
-      if (o.labels !== undefined && o.labels !== null) {
-        if (typeof o.labels !== 'object' || Array.isArray(o.labels)) {
-          problems.push({ where: `${at}.labels`, message: 'expected a map of label names to values', hint: 'e.g. labels: { gpu: MI355X, precision: fp4 }' });
-        } else {
-          for (const [k, v] of Object.entries(o.labels as Record<string, unknown>)) {
-            if (typeof v === 'string' || typeof v === 'number' || typeof v === 'boolean') labels[k] = String(v);
-            else problems.push({ where: `${at}.labels.${k}`, message: 'expected a string, number or boolean' });
-          }
-        }
-      }
-      out.push({ url: o.url.trim(), model, labels });
-    });
-  }
+  const out = structured ? endpointsFromDocument(text, where, ext, heading, problems) : endpointsFromLines(text, where, problems);
   if (problems.length === 0 && out.length === 0) problems.push({ where, message: 'lists no endpoint', hint: ENDPOINTS_HINT });
   if (problems.length > 0) throw new ConfigError(problems, heading);
   return out;
+}
+
+/** One `URL[,model=M,key=value]` per line; `#` starts a comment. */
+function endpointsFromLines(text: string, where: string, problems: Problem[]): EndpointSpec[] {
+  const out: EndpointSpec[] = [];
+  text.split(/\r?\n/).forEach((raw, i) => {
+    const line = raw.replace(/\s+#.*$/, '').trim();
+    if (line === '' || line.startsWith('#')) return;
+    const spec = endpointFromString(line, `${where}:${i + 1}`, problems);
+    if (spec) out.push(spec);
+  });
+  return out;
+}
+
+/** A YAML/JSON list (or `endpoints:` holding one) of URL strings or {url, model, labels}. */
+function endpointsFromDocument(text: string, where: string, ext: string, heading: string, problems: Problem[]): EndpointSpec[] {
+  let doc: unknown;
+  try {
+    doc = parseYaml(text);
+  } catch (err) {
+    throw new ConfigError({ where, message: `not valid ${ext === '.json' ? 'JSON' : 'YAML'} (${(err as Error).message.split('\n')[0]})`, hint: ENDPOINTS_HINT }, heading);
+  }
+  let list: unknown = doc;
+  if (doc !== null && typeof doc === 'object' && !Array.isArray(doc) && 'endpoints' in doc) list = (doc as { endpoints: unknown }).endpoints;
+  if (!Array.isArray(list)) {
+    throw new ConfigError({ where, message: 'expected a list of endpoints', hint: ENDPOINTS_HINT }, heading);
+  }
+  const out: EndpointSpec[] = [];
+  list.forEach((e, i) => {
+    const at = `${where}: endpoints[${i}]`;
+    const spec = typeof e === 'string' ? endpointFromString(e, at, problems) : endpointFromObject(e, at, problems);
+    if (spec) out.push(spec);
+  });
+  return out;
+}
+
+/** The --endpoint syntax, its problems blamed on the file position `at`. */
+function endpointFromString(s: string, at: string, problems: Problem[]): EndpointSpec | null {
+  try {
+    const spec = parseEndpointArg(s);
+    checkUrl(spec.url, at, problems);
+    return spec;
+  } catch (err) {
+    if (!(err instanceof ConfigError)) throw err;
+    problems.push(...err.problems.map((p) => ({ ...p, where: at })));
+    return null;
+  }
+}
+
+function endpointFromObject(e: unknown, at: string, problems: Problem[]): EndpointSpec | null {
+  if (e === null || typeof e !== 'object' || Array.isArray(e)) {
+    problems.push({ where: at, message: 'expected a URL string or an object with a url', hint: ENDPOINTS_HINT });
+    return null;
+  }
+  const o = e as Record<string, unknown>;
+  for (const k of Object.keys(o)) {
+    if (k !== 'url' && k !== 'model' && k !== 'labels') problems.push({ where: `${at}.${k}`, message: 'unknown field', hint: 'an endpoint has url, model and labels' });
+  }
+  if (typeof o.url !== 'string') {
+    problems.push({ where: `${at}.url`, message: 'expected a URL string', hint: 'e.g. url: http://node1:8000' });
+    return null;
+  }
+  checkUrl(o.url, `${at}.url`, problems);
+  let model: string | null = null;
+  if (o.model !== undefined && o.model !== null) {
+    if (typeof o.model === 'string') model = o.model;
+    else problems.push({ where: `${at}.model`, message: 'expected a string' });
+  }
+  return { url: o.url.trim(), model, labels: endpointLabels(o.labels, at, problems) };
+}
+
+function endpointLabels(value: unknown, at: string, problems: Problem[]): Record<string, string> {
+  const labels: Record<string, string> = {};
+  if (value === undefined || value === null) return labels;
+  if (typeof value !== 'object' || Array.isArray(value)) {
+    problems.push({ where: `${at}.labels`, message: 'expected a map of label names to values', hint: 'e.g. labels: { gpu: MI355X, precision: fp4 }' });
+    return labels;
+  }
+  for (const [k, v] of Object.entries(value as Record<string, unknown>)) {
+    if (typeof v === 'string' || typeof v === 'number' || typeof v === 'boolean') labels[k] = String(v);
+    else problems.push({ where: `${at}.labels.${k}`, message: 'expected a string, number or boolean' });
+  }
+  return labels;
 }
 
 function checkUrl(url: string, where: string, problems: Problem[]): void {

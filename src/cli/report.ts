@@ -17,7 +17,7 @@ import { parseResultJson } from '../report/result-json.js';
 import { renderTerminal } from '../report/terminal.js';
 import { renderMarkdown } from '../report/markdown.js';
 import { renderJunit } from '../report/junit.js';
-import { renderReportFiles } from '../report/html-files.js';
+import { renderReportFiles } from './report-html.js';
 import { RequestSampler } from '../telemetry/request-sample.js';
 import type { ResultJson } from '../metrics/types.js';
 import { TOKBENCH_VERSION } from '../version.js';

@@ -69,14 +69,29 @@ export async function loadJsonl(path: string, tokenizer: Tokenizer, opts: FileLo
   return { samples, tokenizer: tokenizer.name, source: `jsonl(${path}, ${samples.length} samples)` };
 }
 
-function parseRecord(
-  record: Record<string, unknown>,
-  index: number,
-  tokenizer: Tokenizer,
-  opts: FileLoadOptions,
-  where: string,
-  fail: (message: string, hint?: string) => void,
-): Sample | null {
+type Fail = (message: string, hint?: string) => void;
+
+function parseRecord(record: Record<string, unknown>, index: number, tokenizer: Tokenizer, opts: FileLoadOptions, where: string, fail: Fail): Sample | null {
+  const key = promptKey(record, fail);
+  if (key === null) return null;
+  const prompt = parsePrompt(key, record[key], tokenizer, opts, where, fail);
+  // Every field is checked, so one line's problems come out together.
+  const output = parseOutputTokens(record, fail);
+  const reference = parseReference(record, fail);
+  if (!prompt.ok || !output.ok || !reference.ok || prompt.ids === null) return null;
+  return {
+    index,
+    prompt: prompt.text,
+    promptTokenIds: prompt.ids,
+    messages: prompt.messages,
+    inputTokens: prompt.ids.length,
+    outputTokens: output.value,
+    reference: reference.value,
+  };
+}
+
+/** The one prompt field a record has, with a did-you-mean when it has none. */
+function promptKey(record: Record<string, unknown>, fail: Fail): string | null {
   const given = PROMPT_KEYS.filter((k) => record[k] !== undefined && record[k] !== null);
   if (given.length === 0) {
     const keys = Object.keys(record);
@@ -92,76 +107,67 @@ function parseRecord(
     fail(`has both ${given.join(' and ')}; give exactly one prompt field`);
     return null;
   }
-  const key = given[0]!;
-  const value = record[key];
-  let ok = true;
-  let prompt: string | null = null;
-  let ids: number[] | null = null;
-  let messages: ChatMessage[] | null = null;
+  return given[0]!;
+}
 
+interface ParsedPrompt {
+  ok: boolean;
+  text: string | null;
+  ids: number[] | null;
+  messages: ChatMessage[] | null;
+}
+
+/** A text prompt, token ids, or chat messages, each turned into the token ids sent. */
+function parsePrompt(key: string, value: unknown, tokenizer: Tokenizer, opts: FileLoadOptions, where: string, fail: Fail): ParsedPrompt {
+  const failed: ParsedPrompt = { ok: false, text: null, ids: null, messages: null };
   if (key === 'prompt') {
     if (typeof value !== 'string' || value.length === 0) {
       fail(`prompt must be a non-empty string, got ${preview(value)}`);
-      ok = false;
-    } else {
-      prompt = value;
-      ids = promptIdsForText(tokenizer, value);
+      return failed;
     }
-  } else if (ID_KEYS.includes(key)) {
+    return { ok: true, text: value, ids: promptIdsForText(tokenizer, value), messages: null };
+  }
+  if (ID_KEYS.includes(key)) {
     const problem = checkIds(value, key, tokenizer);
     if (problem !== null) {
       fail(problem, `token ids must be integers in [0, ${VOCAB_SIZE[tokenizer.name]}) for ${tokenizer.name}; is --tokenizer right?`);
-      ok = false;
-    } else {
-      ids = value as number[];
+      return failed;
     }
-  } else {
-    const problem = checkMessages(value);
-    if (problem !== null) {
-      fail(problem, 'messages: [{"role": "system"|"developer"|"user"|"assistant", "content": "..."}, ...]');
-      ok = false;
-    } else {
-      messages = (value as ChatMessage[]).map((m) => ({ role: m.role, content: m.content }));
-      try {
-        ids = renderChatIds(tokenizer, messages, { ...opts.chat, where });
-      } catch (err) {
-        if (!(err instanceof ConfigError)) throw err;
-        for (const p of err.problems) fail(p.message, p.hint);
-        ok = false;
-      }
-    }
+    return { ok: true, text: null, ids: value as number[], messages: null };
   }
+  const problem = checkMessages(value);
+  if (problem !== null) {
+    fail(problem, 'messages: [{"role": "system"|"developer"|"user"|"assistant", "content": "..."}, ...]');
+    return failed;
+  }
+  const messages = (value as ChatMessage[]).map((m) => ({ role: m.role, content: m.content }));
+  try {
+    return { ok: true, text: null, ids: renderChatIds(tokenizer, messages, { ...opts.chat, where }), messages };
+  } catch (err) {
+    if (!(err instanceof ConfigError)) throw err;
+    for (const p of err.problems) fail(p.message, p.hint);
+    return failed;
+  }
+}
 
+function parseOutputTokens(record: Record<string, unknown>, fail: Fail): { ok: boolean; value: number | null } {
   const outputTokens = pickAlias(record, OUTPUT_KEYS, fail);
-  let output: number | null = null;
-  if (outputTokens !== undefined && outputTokens !== null) {
-    if (typeof outputTokens !== 'number' || !Number.isInteger(outputTokens) || outputTokens < 1) {
-      fail(`output_tokens must be a whole number >= 1, got ${preview(outputTokens)}`, 'the number of tokens to ask the server for (max_tokens)');
-      ok = false;
-    } else {
-      output = outputTokens;
-    }
+  if (outputTokens === undefined || outputTokens === null) return { ok: true, value: null };
+  if (typeof outputTokens !== 'number' || !Number.isInteger(outputTokens) || outputTokens < 1) {
+    fail(`output_tokens must be a whole number >= 1, got ${preview(outputTokens)}`, 'the number of tokens to ask the server for (max_tokens)');
+    return { ok: false, value: null };
   }
+  return { ok: true, value: outputTokens };
+}
+
+function parseReference(record: Record<string, unknown>, fail: Fail): { ok: boolean; value: string | null } {
   const referenceValue = pickAlias(record, REFERENCE_KEYS, fail);
-  let reference: string | null = null;
-  if (referenceValue !== undefined && referenceValue !== null) {
-    if (typeof referenceValue !== 'string') {
-      fail(`reference must be a string, got ${preview(referenceValue)}`, 'the expected answer, used in accuracy mode');
-      ok = false;
-    } else {
-      reference = referenceValue;
-    }
+  if (referenceValue === undefined || referenceValue === null) return { ok: true, value: null };
+  if (typeof referenceValue !== 'string') {
+    fail(`reference must be a string, got ${preview(referenceValue)}`, 'the expected answer, used in accuracy mode');
+    return { ok: false, value: null };
   }
-  if (!ok || ids === null) return null;
-  return {
-    index,
-    prompt,
-    promptTokenIds: ids,
-    messages,
-    inputTokens: ids.length,
-    outputTokens: output,
-    reference,
-  };
+  return { ok: true, value: referenceValue };
 }
 
 /** The value of whichever alias is present; two different aliases at once is a problem. */

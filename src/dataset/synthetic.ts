@@ -145,91 +145,106 @@ export function scanSafeVocabulary(tokenizer: Tokenizer): SafeVocab {
 
 export function makeSyntheticLibrary(opts: SyntheticOptions): SampleLibrary {
   const { size, tokenizer, inputTokens, outputTokens } = opts;
-  const problems: Problem[] = [];
-  if (!Number.isInteger(size) || size < 1) {
-    problems.push({ where: 'dataset.size', message: `must be a whole number >= 1, got ${size}`, hint: 'e.g. 24576 (Llama 2) or 6396 (GPT-OSS)' });
-  }
-  problems.push(...validateLengthDistribution(inputTokens, 'dataset.inputTokens'));
-  problems.push(...validateLengthDistribution(outputTokens, 'dataset.outputTokens'));
-  if (problems.length > 0) throw new ConfigError(problems, 'invalid synthetic dataset');
-
+  validateSyntheticOptions(opts);
   const seed = datasetSeed(opts.seed);
+  const layout = promptLayout(seed, size, tokenizer);
+  const samples: Sample[] = new Array<Sample>(size);
+  for (let index = 0; index < size; index++) samples[index] = makeSample(index, seed, layout, inputTokens, outputTokens);
+  verifySamples(samples, opts.verify === 'all', tokenizer, layout);
+  return {
+    samples,
+    tokenizer: tokenizer.name,
+    source: `synthetic(${tokenizer.name}, input ${describeLengthDistribution(inputTokens)}, output ${describeLengthDistribution(outputTokens)}, seed ${String(opts.seed)})`,
+  };
+}
+
+function validateSyntheticOptions(opts: SyntheticOptions): void {
+  const problems: Problem[] = [];
+  if (!Number.isInteger(opts.size) || opts.size < 1) {
+    problems.push({ where: 'dataset.size', message: `must be a whole number >= 1, got ${opts.size}`, hint: 'e.g. 24576 (Llama 2) or 6396 (GPT-OSS)' });
+  }
+  problems.push(...validateLengthDistribution(opts.inputTokens, 'dataset.inputTokens'));
+  problems.push(...validateLengthDistribution(opts.outputTokens, 'dataset.outputTokens'));
+  if (problems.length > 0) throw new ConfigError(problems, 'invalid synthetic dataset');
+}
+
+/** What every prompt of one library is drawn from: the safe words, their shuffled orders, the BOS ids. */
+interface PromptLayout {
+  vocab: SafeVocab;
+  bos: readonly number[];
+  leadOrder: Uint32Array;
+  wordOrder: Uint32Array;
+  /** words of the distinct prefix */
+  digits: number;
+}
+
+function promptLayout(seed: bigint, size: number, tokenizer: Tokenizer): PromptLayout {
   const vocab = safeVocabulary(tokenizer);
   const bos = bosIdsFor(tokenizer.name);
   const leadCount = vocab.leadIds.length;
   const wordCount = vocab.wordIds.length;
-
   // Stream 0 fixes the word orders that make prompt prefixes distinct.
   const layoutRng = new Rng(seed, 0);
   const leadOrder = Uint32Array.from({ length: leadCount }, (_, i) => i);
   const wordOrder = Uint32Array.from({ length: wordCount }, (_, i) => i);
   layoutRng.shuffle(leadOrder);
   layoutRng.shuffle(wordOrder);
-  const digits = prefixDigits(size, leadCount, wordCount);
+  return { vocab, bos, leadOrder, wordOrder, digits: prefixDigits(size, leadCount, wordCount) };
+}
 
-  const samples: Sample[] = new Array<Sample>(size);
-  for (let index = 0; index < size; index++) {
-    // Two streams per sample, so sample i does not depend on the library size,
-    // and changing the output distribution does not change any prompt.
-    const lengthRng = new Rng(seed, 2 * index + 1);
-    const wordRng = new Rng(seed, 2 * index + 2);
-    const total = drawLength(inputTokens, lengthRng);
-    const output = drawLength(outputTokens, lengthRng);
-    const bodyTokens = total - bos.length;
+function makeSample(index: number, seed: bigint, layout: PromptLayout, inputTokens: LengthDistribution, outputTokens: LengthDistribution): Sample {
+  const { vocab, bos, leadOrder, wordOrder, digits } = layout;
+  const leadCount = vocab.leadIds.length;
+  const wordCount = vocab.wordIds.length;
+  // Two streams per sample, so sample i does not depend on the library size,
+  // and changing the output distribution does not change any prompt.
+  const lengthRng = new Rng(seed, 2 * index + 1);
+  const wordRng = new Rng(seed, 2 * index + 2);
+  const total = drawLength(inputTokens, lengthRng);
+  const output = drawLength(outputTokens, lengthRng);
+  const bodyTokens = total - bos.length;
 
-    const ids = new Array<number>(total);
-    for (let i = 0; i < bos.length; i++) ids[i] = bos[i]!;
-    const parts = new Array<string>(Math.max(0, bodyTokens));
-    // Mixed-radix digits of the index pick the first `digits` words, so no two
-    // samples share a first block of tokens (a prefix cache cannot hit across them).
-    let rest = index;
-    for (let k = 0; k < bodyTokens; k++) {
-      let w: number;
-      if (k === 0) {
-        w = leadOrder[rest % leadCount]!;
-        rest = Math.floor(rest / leadCount);
-        ids[bos.length] = vocab.leadIds[w]!;
-        parts[0] = vocab.leadText[w]!;
-        continue;
-      }
-      if (k < digits) {
-        w = wordOrder[rest % wordCount]!;
-        rest = Math.floor(rest / wordCount);
-      } else {
-        // Squaring a uniform draw favours low ids, the tokenizer's most common
-        // words, so prompts read more like text than a uniform vocabulary dump.
-        const u = wordRng.next();
-        w = Math.floor(u * u * wordCount);
-      }
-      ids[bos.length + k] = vocab.wordIds[w]!;
-      parts[k] = vocab.wordText[w]!;
+  const ids = new Array<number>(total);
+  for (let i = 0; i < bos.length; i++) ids[i] = bos[i]!;
+  const parts = new Array<string>(Math.max(0, bodyTokens));
+  // Mixed-radix digits of the index pick the first `digits` words, so no two
+  // samples share a first block of tokens (a prefix cache cannot hit across them).
+  let rest = index;
+  for (let k = 0; k < bodyTokens; k++) {
+    let w: number;
+    if (k === 0) {
+      w = leadOrder[rest % leadCount]!;
+      rest = Math.floor(rest / leadCount);
+      ids[bos.length] = vocab.leadIds[w]!;
+      parts[0] = vocab.leadText[w]!;
+      continue;
     }
-    samples[index] = {
-      index,
-      prompt: parts.join(''),
-      promptTokenIds: ids,
-      messages: null,
-      inputTokens: total,
-      outputTokens: output,
-      reference: null,
-    };
+    if (k < digits) {
+      w = wordOrder[rest % wordCount]!;
+      rest = Math.floor(rest / wordCount);
+    } else {
+      // Squaring a uniform draw favours low ids, the tokenizer's most common
+      // words, so prompts read more like text than a uniform vocabulary dump.
+      const u = wordRng.next();
+      w = Math.floor(u * u * wordCount);
+    }
+    ids[bos.length + k] = vocab.wordIds[w]!;
+    parts[k] = vocab.wordText[w]!;
   }
+  return { index, prompt: parts.join(''), promptTokenIds: ids, messages: null, inputTokens: total, outputTokens: output, reference: null };
+}
 
-  const checkAll = opts.verify === 'all';
+/** Re-tokenize a spot check (or all) of the prompts; one mismatch and every sample is checked. */
+function verifySamples(samples: Sample[], checkAll: boolean, tokenizer: Tokenizer, layout: PromptLayout): void {
+  const size = samples.length;
   const spotChecked = checkAll ? size : Math.min(size, SPOT_CHECK_SAMPLES);
   let mismatched = false;
   for (let i = 0; i < spotChecked; i++) {
-    if (!confirm(samples[i]!, tokenizer, bos, vocab)) mismatched = true;
+    if (!confirm(samples[i]!, tokenizer, layout.bos, layout.vocab)) mismatched = true;
   }
   if (mismatched) {
-    for (let i = spotChecked; i < size; i++) confirm(samples[i]!, tokenizer, bos, vocab);
+    for (let i = spotChecked; i < size; i++) confirm(samples[i]!, tokenizer, layout.bos, layout.vocab);
   }
-
-  return {
-    samples,
-    tokenizer: tokenizer.name,
-    source: `synthetic(${tokenizer.name}, input ${describeLengthDistribution(inputTokens)}, output ${describeLengthDistribution(outputTokens)}, seed ${String(opts.seed)})`,
-  };
 }
 
 /**

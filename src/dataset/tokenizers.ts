@@ -84,12 +84,57 @@ const LLAMA_CHUNK_CACHE_MAX_ENTRIES = 200_000;
 async function loadLlama2(): Promise<Tokenizer> {
   const mod = (await import('llama-tokenizer-js')) as unknown as { default: LlamaModule };
   const llama = mod.default;
-  // SentencePiece replaces spaces with U+2581. If no vocabulary piece holds U+2581
-  // right after another character, no BPE merge can join a word to the space that
-  // starts the next one, so the text can be encoded chunk by chunk at those spaces
-  // with the exact result of one whole-string encode. llama-tokenizer-js is
-  // ~50k tokens/s on a 1,000-token string (one priority queue over the whole
-  // string); per-chunk encoding with a cache is two orders of magnitude faster.
+  const forEachChunk = llamaChunker(llama);
+  const countIds = (text: string, dummyPrefix: boolean): number => {
+    let n = 0;
+    forEachChunk(
+      text,
+      (ids) => {
+        n += ids.length;
+      },
+      dummyPrefix,
+    );
+    return n;
+  };
+  return {
+    name: 'llama2',
+    encode(text: string): number[] {
+      const out: number[] = [];
+      forEachChunk(text, (ids) => {
+        for (const id of ids) out.push(id);
+      });
+      return out;
+    },
+    count: (text: string): number => countIds(text, true),
+    // Generated text has no dummy prefix: a server's detokenizer renders the first token's ▁ as
+    // the text's leading space (vLLM decodes output with the prompt as context), so the text as it
+    // stands is what the tokens spell.
+    countOutput: (text: string): number => countIds(text, false),
+    decode(ids: readonly number[]): string {
+      // Drop <unk>/<s>/</s> as servers do with skip_special_tokens.
+      const plain: number[] = [];
+      for (const id of ids) {
+        checkId(id, 'llama2');
+        if (id > LLAMA2_EOS_ID) plain.push(id);
+      }
+      return llama.decode(plain, false, true);
+    },
+  };
+}
+
+type ChunkVisitor = (text: string, visit: (ids: number[]) => void, dummyPrefix?: boolean) => void;
+
+/**
+ * Encodes text chunk by chunk, visiting each chunk's ids in order.
+ *
+ * SentencePiece replaces spaces with U+2581. If no vocabulary piece holds U+2581
+ * right after another character, no BPE merge can join a word to the space that
+ * starts the next one, so the text can be encoded chunk by chunk at those spaces
+ * with the exact result of one whole-string encode. llama-tokenizer-js is
+ * ~50k tokens/s on a 1,000-token string (one priority queue over the whole
+ * string); per-chunk encoding with a cache is two orders of magnitude faster.
+ */
+function llamaChunker(llama: LlamaModule): ChunkVisitor {
   const splitIsExact = !llama.vocabById.some((piece) => /[^\u2581]\u2581/u.test(piece));
   const chunkCache = new Map<string, number[]>();
 
@@ -106,8 +151,8 @@ async function loadLlama2(): Promise<Tokenizer> {
   // The dummy prefix: SentencePiece (and so every Llama 2 server, via HF's
   // LlamaTokenizer) encodes "Hello" as "▁Hello" = 15043, and the ids quoted in
   // servers.md §7 start with 518 = "▁[". Encoding without the preceding space
-  // would count differently from the server, so it is always on.
-  function forEachChunk(text: string, visit: (ids: number[]) => void, dummyPrefix = true): void {
+  // would count differently from the server, so it is on for prompts.
+  return function forEachChunk(text, visit, dummyPrefix = true): void {
     if (text.length === 0) return;
     const spaced = dummyPrefix ? ' ' + text : text;
     if (!splitIsExact) {
@@ -122,47 +167,6 @@ async function loadLlama2(): Promise<Tokenizer> {
       }
     }
     visit(encodeChunk(spaced.slice(start)));
-  }
-
-  return {
-    name: 'llama2',
-    encode(text: string): number[] {
-      const out: number[] = [];
-      forEachChunk(text, (ids) => {
-        for (const id of ids) out.push(id);
-      });
-      return out;
-    },
-    count(text: string): number {
-      let n = 0;
-      forEachChunk(text, (ids) => {
-        n += ids.length;
-      });
-      return n;
-    },
-    // Generated text has no dummy prefix: a server's detokenizer renders the first token's ▁ as
-    // the text's leading space (vLLM decodes output with the prompt as context), so the text as it
-    // stands is what the tokens spell.
-    countOutput(text: string): number {
-      let n = 0;
-      forEachChunk(
-        text,
-        (ids) => {
-          n += ids.length;
-        },
-        false,
-      );
-      return n;
-    },
-    decode(ids: readonly number[]): string {
-      // Drop <unk>/<s>/</s> as servers do with skip_special_tokens.
-      const plain: number[] = [];
-      for (const id of ids) {
-        checkId(id, 'llama2');
-        if (id > LLAMA2_EOS_ID) plain.push(id);
-      }
-      return llama.decode(plain, false, true);
-    },
   };
 }
 

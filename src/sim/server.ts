@@ -6,83 +6,17 @@
 import http from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import type { Clock } from '../util/clock.js';
-import { parseSeed, type Seed } from '../util/rng.js';
-import { ConfigError, didYouMean, type Problem } from '../errors.js';
-import { Engine, validateEngineParams, type EngineCounters, type EngineParams, type SeqHandle, type TokenEvent } from './engine.js';
-import {
-  DEFAULT_FAULT_OPTIONS,
-  FAULT_KINDS,
-  FaultPlanner,
-  isMidStream,
-  strikeAtToken,
-  validateFaultOptions,
-  type FaultDecision,
-  type FaultKind,
-  type FaultRates,
-} from './faults.js';
+import { Engine, type EngineCounters, type SeqHandle } from './engine.js';
+import { FAULT_KINDS, FaultPlanner, type FaultKind } from './faults.js';
 import { SimMetrics, renderMetrics } from './metrics.js';
-import { PROFILE_NAMES, PROMPT_TOKENIZERS, getProfile, type PromptTokenizer, type SimProfile } from './profiles.js';
-import {
-  DONE_LINE,
-  badRequest,
-  contentChunk,
-  errorBody,
-  errorEvent,
-  generatedText,
-  loadTokenCounter,
-  modelsBody,
-  nonStreamBody,
-  parseRequest,
-  promptKey,
-  roleChunk,
-  usageChunk,
-  type Api,
-  type ApiError,
-  type ParsedRequest,
-  type ResponseContext,
-  type TokenCounter,
-} from './protocol.js';
+import { badRequest, errorBody, loadTokenCounter, modelsBody, parseRequest, promptKey, type Api, type ApiError, type ParsedRequest, type TokenCounter } from './protocol.js';
 import { simRealClock } from './timer.js';
 
 const LISTEN_BACKLOG = 16_384;
+import { resolveSimulatorConfig, type ResolvedSimulatorConfig, type SimulatorOptions } from './config.js';
+import { Exchange, JSON_HEADERS, type ExchangeHost } from './exchange.js';
 
-export interface SimulatorOptions {
-  /** profile name or a full profile; default 'tiny' */
-  profile?: string | SimProfile;
-  /** engine parameters overriding the profile's */
-  engine?: Partial<EngineParams>;
-  /** how text prompts are counted; default the profile's */
-  promptTokenizer?: PromptTokenizer;
-  /** served model name; default the profile's */
-  model?: string;
-  /** default 127.0.0.1 */
-  host?: string;
-  /** default 0: an ephemeral port */
-  port?: number;
-  /** seeds output lengths and faults; default 0 */
-  seed?: Seed;
-  /** fault rates in 0..1 by kind, summing to at most 1 */
-  faults?: FaultRates;
-  /** delay of the 'slow-headers' fault, ms; default 2000 */
-  slowHeadersMs?: number;
-  /** Retry-After of the '429' fault, s; default 1 */
-  retryAfterS?: number;
-  /** default: a timer-based real clock (src/sim/timer.ts) */
-  clock?: Clock;
-}
-
-export interface ResolvedSimulatorConfig {
-  profile: SimProfile;
-  engine: EngineParams;
-  promptTokenizer: PromptTokenizer;
-  model: string;
-  host: string;
-  port: number;
-  seed: Seed;
-  faults: FaultRates;
-  slowHeadersMs: number;
-  retryAfterS: number;
-}
+export { resolveSimulatorConfig, type ResolvedSimulatorConfig, type SimulatorOptions } from './config.js';
 
 export interface SimStats {
   /** POSTs to /v1/completions and /v1/chat/completions, valid or not */
@@ -112,72 +46,7 @@ export interface SimulatorHandle {
   close(): Promise<void>;
 }
 
-/**
- * Resolve options against the profile and validate everything at once. `where`
- * maps a parameter name (`maxNumSeqs`, `model`, `faults.500`, …) to what the user
- * typed, e.g. a CLI flag.
- */
-export function resolveSimulatorConfig(opts: SimulatorOptions, where: (key: string) => string = (k) => k): ResolvedSimulatorConfig {
-  const problems: Problem[] = [];
-  let profile: SimProfile | undefined;
-  if (typeof opts.profile === 'object') profile = structuredClone(opts.profile);
-  else {
-    const name = opts.profile ?? 'tiny';
-    profile = getProfile(name);
-    if (!profile) {
-      const guess = didYouMean(name, PROFILE_NAMES);
-      problems.push({
-        where: where('profile'),
-        message: `unknown profile "${name}"`,
-        hint: guess ? `did you mean "${guess}"? profiles: ${PROFILE_NAMES.join(', ')}` : `profiles: ${PROFILE_NAMES.join(', ')}`,
-      });
-      profile = getProfile('tiny')!;
-    }
-  }
-  const overrides = Object.fromEntries(Object.entries(opts.engine ?? {}).filter(([, v]) => v !== undefined));
-  const engine: EngineParams = { ...profile.engine, ...overrides };
-  problems.push(...validateEngineParams(engine, where));
-  const promptTokenizer = opts.promptTokenizer ?? profile.promptTokenizer;
-  if (!PROMPT_TOKENIZERS.includes(promptTokenizer)) {
-    problems.push({ where: where('promptTokenizer'), message: `unknown tokenizer "${String(promptTokenizer)}"`, hint: `one of ${PROMPT_TOKENIZERS.join(', ')}` });
-  }
-  const model = opts.model ?? profile.modelName;
-  if (typeof model !== 'string' || model.trim() === '') problems.push({ where: where('model'), message: 'must be a non-empty name' });
-  const port = opts.port ?? 0;
-  if (!Number.isInteger(port) || port < 0 || port > 65535) problems.push({ where: where('port'), message: `must be an integer in 0..65535, got ${String(port)}` });
-  try {
-    parseSeed(opts.seed ?? 0);
-  } catch {
-    problems.push({ where: where('seed'), message: `must be an unsigned 64-bit integer, got ${String(opts.seed)}` });
-  }
-  const faultOpts = {
-    rates: opts.faults ?? {},
-    slowHeadersMs: opts.slowHeadersMs ?? DEFAULT_FAULT_OPTIONS.slowHeadersMs,
-    retryAfterS: opts.retryAfterS ?? DEFAULT_FAULT_OPTIONS.retryAfterS,
-  };
-  problems.push(
-    ...validateFaultOptions(faultOpts, (k) =>
-      k === 'slowHeadersMs' || k === 'retryAfterS' ? where(k) : where(k === 'rates' ? 'faults' : `faults.${k}`),
-    ),
-  );
-  if (problems.length > 0) throw new ConfigError(problems, 'invalid simulator configuration');
-  return {
-    profile,
-    engine,
-    promptTokenizer,
-    model,
-    host: opts.host ?? '127.0.0.1',
-    port,
-    seed: opts.seed ?? 0,
-    faults: faultOpts.rates,
-    slowHeadersMs: faultOpts.slowHeadersMs,
-    retryAfterS: faultOpts.retryAfterS,
-  };
-}
-
 const MAX_BODY_BYTES = 64 << 20;
-const SSE_HEADERS = { 'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-cache' };
-const JSON_HEADERS = { 'content-type': 'application/json' };
 
 export async function startSimulator(opts: SimulatorOptions = {}): Promise<SimulatorHandle> {
   const config = resolveSimulatorConfig(opts);
@@ -220,7 +89,7 @@ export async function startSimulator(opts: SimulatorOptions = {}): Promise<Simul
   };
 }
 
-class Simulator {
+class Simulator implements ExchangeHost {
   private readonly engine: Engine;
   private readonly planner: FaultPlanner;
   private readonly metrics = new SimMetrics();
@@ -471,147 +340,4 @@ class Simulator {
       this.metrics.e2e.observe(e2eSeconds);
     },
   };
-}
-
-/** One request's response, fed by the engine's token events. */
-class Exchange {
-  private handle: SeqHandle | null = null;
-  private readonly ctx: ResponseContext;
-  private sentTokens = 0;
-  private lastEventUs = 0;
-  /** 'live' until the response is complete, or a fault or the client ended it */
-  private state: 'live' | 'done' | 'faulted' = 'live';
-  private strikeAt = Infinity;
-
-  constructor(
-    private readonly sim: Simulator,
-    private readonly req: ParsedRequest,
-    private readonly res: http.ServerResponse,
-    private readonly fault: FaultDecision | null,
-    private readonly arrivalUs: number,
-    promptTokens: number,
-    private readonly maxTokens: number,
-  ) {
-    this.ctx = {
-      api: req.api,
-      id: sim.newId(req.api),
-      created: sim.nowS,
-      modelJson: sim.model,
-      promptTokens,
-      includeUsage: req.includeUsage,
-      continuousUsage: req.continuousUsage,
-    };
-  }
-
-  start(): void {
-    const { res, req } = this;
-    res.on('close', () => {
-      if (this.state !== 'live') return;
-      this.state = 'done';
-      this.handle?.cancel();
-      this.sim.record.cancelled();
-    });
-    this.handle = this.sim.submit(req, this.ctx.promptTokens, this.maxTokens, this);
-    this.sim.record.accepted(this.ctx.promptTokens);
-    if (this.fault && isMidStream(this.fault.kind)) this.strikeAt = strikeAtToken(this.fault, this.handle.targetTokens);
-    if (req.stream) {
-      // Headers go out at once, as vLLM's StreamingResponse does: time to headers is not TTFT.
-      this.sim.record.status(200);
-      res.writeHead(200, SSE_HEADERS);
-      res.flushHeaders();
-    }
-  }
-
-  onAdmitted(timeUs: number): void {
-    this.sim.record.queued(Math.max(0, timeUs - this.arrivalUs) / 1e6);
-  }
-
-  onTokens(ev: TokenEvent): void {
-    if (this.state !== 'live') return;
-    if (ev.generatedTokens >= this.strikeAt && this.strike()) return;
-    const first = this.sentTokens === 0;
-    if (first) this.sim.record.firstToken(Math.max(0, ev.timeUs - this.arrivalUs) / 1e6);
-    else this.sim.record.interToken((ev.timeUs - this.lastEventUs) / 1e6 / ev.tokens, ev.tokens);
-    this.lastEventUs = ev.timeUs;
-    const text = generatedText(this.sentTokens, ev.tokens);
-    this.sentTokens += ev.tokens;
-    this.sim.record.sent(ev.tokens);
-    if (this.req.stream) {
-      let out = first && this.req.api === 'chat' ? roleChunk(this.ctx) : '';
-      out += contentChunk(this.ctx, text, ev.finishReason, this.sentTokens);
-      if (ev.finishReason !== null) {
-        if (this.req.includeUsage && this.fault?.kind !== 'no-usage') out += usageChunk(this.ctx, this.sentTokens);
-        out += DONE_LINE;
-      }
-      this.res.write(out);
-    } else {
-      this.textParts.push(text);
-    }
-    if (ev.finishReason !== null) this.finish(ev);
-  }
-
-  private textParts: string[] = [];
-
-  private finish(ev: TokenEvent): void {
-    const reason = ev.finishReason!;
-    this.sim.record.finished(reason, Math.max(0, ev.timeUs - this.arrivalUs) / 1e6);
-    // Counted only where a usage would have been sent.
-    if (this.fault?.kind === 'no-usage' && (!this.req.stream || this.req.includeUsage)) this.sim.record.fault('no-usage');
-    if (!this.req.stream) {
-      let body = nonStreamBody(this.ctx, this.textParts.join(''), reason, this.sentTokens, this.fault?.kind !== 'no-usage');
-      if (this.fault?.kind === 'malformed') {
-        // A truncated body: status and length say 200/complete, the JSON does not parse.
-        body = body.slice(0, Math.floor(body.length / 2));
-        this.state = 'faulted';
-      } else this.state = 'done';
-      this.sim.record.status(200);
-      this.res.writeHead(200, { ...JSON_HEADERS, 'content-length': String(Buffer.byteLength(body)) });
-      this.res.end(body);
-    } else {
-      this.state = 'done';
-      this.res.end();
-    }
-    if (this.state === 'done') this.sim.record.completed();
-  }
-
-  /** Apply a mid-stream fault; returns true when the chunk must not be written. */
-  private strike(): boolean {
-    const kind = this.fault!.kind;
-    this.strikeAt = Infinity;
-    this.sim.record.fault(kind);
-    if (kind === 'malformed') {
-      if (this.req.stream) {
-        // Invalid JSON on a data line; the stream then goes on as if nothing happened.
-        this.res.write(`data: {"id":"${this.ctx.id}","object":"broken","choices":[{"index":0,"te\n\n`);
-        return false;
-      }
-      return false; // non-streaming: the body is truncated in finish()
-    }
-    this.state = 'faulted';
-    this.handle?.cancel();
-    switch (kind) {
-      case 'reset': {
-        const socket = this.res.socket;
-        if (socket && typeof socket.resetAndDestroy === 'function') socket.resetAndDestroy();
-        else this.res.destroy();
-        break;
-      }
-      case 'stall':
-        // Nothing more is written; the socket stays open until the client gives up.
-        break;
-      case 'error-event':
-        if (this.req.stream) {
-          this.res.end(errorEvent('Simulated engine error during generation') + DONE_LINE);
-        } else {
-          this.sim.record.status(500);
-          const body = errorBody({ status: 500, type: 'InternalServerError', message: 'Simulated engine error during generation', param: null });
-          this.res.writeHead(500, { ...JSON_HEADERS, 'content-length': String(Buffer.byteLength(body)) });
-          this.res.end(body);
-        }
-        break;
-      default:
-        break;
-    }
-    return true;
-  }
 }

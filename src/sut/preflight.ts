@@ -58,38 +58,54 @@ async function probe(spec: EndpointSpec, agent: Agent, opts: PreflightOptions): 
   if (!parsed.ok) throw new ConfigError(parsed.problem, 'invalid endpoint');
   const base = parsed.url.base;
   const redact = makeRedactor(opts.apiKey, secretHeaderValues(opts.headers ?? {}));
+  const { headers, sentCredentials } = probeHeaders(opts);
+  const res = await getModels(base, agent, headers, opts.timeoutMs, redact);
+  refuseBadStatus(base, res.status, () => redact(describeErrorText(res.bodyText)), sentCredentials, opts.apiKey);
+  const served = servedModels(base, res, redact);
+  return { url: base, model: chooseModel(base, spec.model, served), servedModels: served, labels: spec.labels };
+}
+
+/** The probe's headers, as the Sut sends them: the user's headers last, names lower-cased. */
+function probeHeaders(opts: PreflightOptions): { headers: Record<string, string>; sentCredentials: boolean } {
   const headers: Record<string, string> = { accept: 'application/json' };
   if (opts.apiKey !== null && opts.apiKey !== '') headers.authorization = `Bearer ${opts.apiKey}`;
-  // As the Sut sends them: the user's headers last, names lower-cased.
   for (const [k, v] of Object.entries(opts.headers ?? {})) headers[k.toLowerCase()] = v;
   const sentCredentials = headers.authorization !== undefined || Object.keys(opts.headers ?? {}).some(isSensitiveHeader);
+  return { headers, sentCredentials };
+}
 
-  let status: number;
-  let contentType: string;
-  let bodyText: string;
+interface ModelsResponse {
+  status: number;
+  contentType: string;
+  bodyText: string;
+}
+
+async function getModels(base: string, agent: Agent, headers: Record<string, string>, timeoutMs: number, redact: (s: string) => string): Promise<ModelsResponse> {
   try {
     const res = await request(`${base}/v1/models`, {
       dispatcher: agent,
       method: 'GET',
       headers,
-      signal: AbortSignal.timeout(opts.timeoutMs),
+      signal: AbortSignal.timeout(timeoutMs),
     });
-    status = res.statusCode;
     const ct = res.headers['content-type'];
-    contentType = (Array.isArray(ct) ? ct[0] : ct) ?? '';
-    bodyText = await readLimited(res.body, MODELS_BODY_MAX_BYTES);
+    const contentType = (Array.isArray(ct) ? ct[0] : ct) ?? '';
+    const bodyText = await readLimited(res.body, MODELS_BODY_MAX_BYTES);
+    return { status: res.statusCode, contentType, bodyText };
   } catch (err) {
-    throw transportError(base, err, opts.timeoutMs, redact);
+    throw transportError(base, err, timeoutMs, redact);
   }
+}
 
-  const what = () => redact(describeErrorText(bodyText));
+/** A non-2xx answer, named by what it usually means on a first run. */
+function refuseBadStatus(base: string, status: number, what: () => string, sentCredentials: boolean, apiKey: string | null): void {
   if (status === 401 || status === 403) {
     throw new EndpointError(
       base,
       `the server refused the request (HTTP ${status}: ${what()})`,
       !sentCredentials
         ? 'the server wants an API key: set OPENAI_API_KEY or TOKBENCH_API_KEY'
-        : opts.apiKey === null || opts.apiKey === ''
+        : apiKey === null || apiKey === ''
           ? 'the credentials given with --header were rejected: check them'
           : 'the API key (OPENAI_API_KEY or TOKBENCH_API_KEY) was rejected: check it is the one this server expects',
     );
@@ -111,14 +127,17 @@ async function probe(spec: EndpointSpec, agent: Agent, opts: PreflightOptions): 
   if (status < 200 || status >= 300) {
     throw new EndpointError(base, `GET /v1/models failed with HTTP ${status}: ${what()}`, 'check the server logs');
   }
+}
 
+/** The model ids of an OpenAI `/v1/models` body; anything else is not an OpenAI-compatible server. */
+function servedModels(base: string, res: ModelsResponse, redact: (s: string) => string): string[] {
   let v: unknown;
   try {
-    v = JSON.parse(bodyText);
+    v = JSON.parse(res.bodyText);
   } catch {
     throw new EndpointError(
       base,
-      `not an OpenAI-compatible server: GET /v1/models returned ${contentType || 'a body with no content type'}, not JSON: ${snippet(redact(bodyText))}`,
+      `not an OpenAI-compatible server: GET /v1/models returned ${res.contentType || 'a body with no content type'}, not JSON: ${snippet(redact(res.bodyText))}`,
       'give the base URL of an OpenAI-compatible API, e.g. http://host:8000',
     );
   }
@@ -126,31 +145,30 @@ async function probe(spec: EndpointSpec, agent: Agent, opts: PreflightOptions): 
   if (served === null) {
     throw new EndpointError(
       base,
-      `not an OpenAI-compatible server: GET /v1/models returned JSON without a "data" list of models: ${snippet(redact(bodyText))}`,
+      `not an OpenAI-compatible server: GET /v1/models returned JSON without a "data" list of models: ${snippet(redact(res.bodyText))}`,
       'give the base URL of an OpenAI-compatible API, e.g. http://host:8000',
     );
   }
+  return served;
+}
 
-  let model: string;
-  if (spec.model !== null) {
+/** The model to run: the one asked for (checked against the list), else the only one served. */
+function chooseModel(base: string, asked: string | null, served: string[]): string {
+  if (asked !== null) {
     // A server listing nothing cannot be checked; let the first request tell.
-    if (served.length > 0 && !served.includes(spec.model)) {
-      const guess = didYouMean(spec.model, served);
+    if (served.length > 0 && !served.includes(asked)) {
+      const guess = didYouMean(asked, served);
       throw new EndpointError(
         base,
-        `model "${spec.model}" is not served here; served: ${list(served)}`,
+        `model "${asked}" is not served here; served: ${list(served)}`,
         guess !== undefined ? `did you mean --model ${guess}?` : `pass one of the served models with --model`,
       );
     }
-    model = spec.model;
-  } else if (served.length === 1) {
-    model = served[0]!;
-  } else if (served.length === 0) {
-    throw new EndpointError(base, 'the server lists no models', 'name the model with --model');
-  } else {
-    throw new EndpointError(base, `the server serves several models: ${list(served)}`, 'choose one with --model');
+    return asked;
   }
-  return { url: base, model, servedModels: served, labels: spec.labels };
+  if (served.length === 1) return served[0]!;
+  if (served.length === 0) throw new EndpointError(base, 'the server lists no models', 'name the model with --model');
+  throw new EndpointError(base, `the server serves several models: ${list(served)}`, 'choose one with --model');
 }
 
 function modelIds(v: unknown): string[] | null {

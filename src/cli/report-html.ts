@@ -6,11 +6,11 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { basename, dirname, join, resolve as resolvePath } from 'node:path';
 import { ConfigError, ExitCode } from '../errors.js';
-import type { CliIo } from '../cli/io.js';
+import type { CliIo } from './io.js';
 import type { FindPeakResult, ResultJson } from '../metrics/types.js';
-import { parseResultJson } from './result-json.js';
-import { isFindPeakResult, renderHtml, type HtmlRun } from './html.js';
-import { writeReportFile } from '../cli/check.js';
+import { parseResultJson } from '../report/result-json.js';
+import { isFindPeakResult, renderHtml, type HtmlRun } from '../report/html.js';
+import { writeReportFile } from './check.js';
 import { readRecords } from '../records/jsonl.js';
 import { RequestSampler } from '../telemetry/request-sample.js';
 
