@@ -14,7 +14,7 @@ import { Writable } from 'node:stream';
 import { Command } from 'commander';
 import { ConfigError, ExitCode, RunFailedError, type Problem } from '../errors.js';
 import type { CliIo } from './io.js';
-import { parseRunFlags, runCommand, runScenario, scenarioFlags, writeFileAtomic, type RunCliOptions } from './run.js';
+import { parseRunFlags, runCommand, runScenario, scenarioFlags, writeFileAtomic, type RunCliOptions, type RunFlags } from './run.js';
 import { parseDurationMs } from '../util/units.js';
 import { resolveScenario } from '../scenario/resolve.js';
 import { readLoadgenConfFiles } from '../scenario/conf-wiring.js';
@@ -127,11 +127,18 @@ interface ProbeOutcome {
   code: number;
 }
 
-export async function executeFindPeak(scenarioArg: string | undefined, o: FindPeakOptions, io: CliIo): Promise<number> {
-  const log = (line: string) => {
-    if (!o.quiet) io.stderr.write(`tokbench: ${line}\n`);
-  };
-  const problems: Problem[] = [];
+interface SearchFlags {
+  lower: number | null;
+  upper: number | null;
+  probeMs: number;
+  confirmMs: number | null;
+  tolerance: number;
+  maxProbes: number;
+  confirmRetries: number;
+}
+
+/** find-peak's own flags; problems are added to `problems`. */
+function parseSearchFlags(o: FindPeakOptions, problems: Problem[]): SearchFlags {
   const lower = positiveNumber('--lower', o.lower, problems);
   const upper = positiveNumber('--upper', o.upper, problems);
   const probeMs = durationFlag('--probe-duration', o.probeDuration, problems) ?? 20_000;
@@ -141,16 +148,123 @@ export async function executeFindPeak(scenarioArg: string | undefined, o: FindPe
   const retriesText = o.confirmRetries.trim();
   const confirmRetries = /^\d+$/.test(retriesText) ? Number(retriesText) : (problems.push({ where: '--confirm-retries', message: `expected a whole number ≥ 0, got ${JSON.stringify(o.confirmRetries)}` }), 1);
   if (lower !== null && upper !== null && lower >= upper) problems.push({ where: '--lower', message: `must be below --upper (${lower} ≥ ${upper})` });
+  return { lower, upper, probeMs, confirmMs, tolerance, maxProbes, confirmRetries };
+}
+
+/** What every probe and confirming run of one search shares. */
+interface ProbeContext {
+  scenario: ResolvedScenario;
+  sim: EmbeddedSimulator | null;
+  runFlags: RunFlags;
+  /** run's options for every probe (quiet; --out set per probe) */
+  base: RunCliOptions;
+  probeIo: CliIo;
+  outDir: string;
+  flags: SearchFlags;
+  confirmDurationMs: number;
+  log: (line: string) => void;
+}
+
+/** Each probe is the resolved scenario with its rate and size set as numbers (a fresh copy: a run fills in endpoints). */
+function probeScenario(ctx: ProbeContext, set: { targetQps: number; samples?: number; drainTimeoutMs?: number; minDurationMs?: number }): ResolvedScenario {
+  const s = structuredClone(ctx.scenario);
+  if (ctx.sim) s.endpoints = [{ url: ctx.sim.url, model: null, labels: {} }];
+  s.load.targetQps = set.targetQps;
+  if (set.samples !== undefined) s.run.samples = set.samples;
+  if (set.drainTimeoutMs !== undefined) s.run.drainTimeoutMs = set.drainTimeoutMs;
+  if (set.minDurationMs !== undefined) s.run.minDurationMs = set.minDurationMs;
+  return s;
+}
+
+async function runProbe(ctx: ProbeContext, qps: number, index: number): Promise<ProbeOutcome> {
+  const { scenario, flags: { probeMs }, confirmDurationMs } = ctx;
+  const dir = join(ctx.outDir, 'probes', `${String(index).padStart(2, '0')}-qps-${qps}`);
+  const samples = Math.max(1, Math.ceil((qps * probeMs) / 1000));
+  // an overloaded probe must not drain for minutes: its verdict is clear by then
+  const drainTimeoutMs = scenario.origins['run.drainTimeoutMs'] === 'flag' ? scenario.run.drainTimeoutMs : Math.max(probeMs, 5000);
+  const fullRunQueries = Math.max(scenario.run.minQueryCount, Math.ceil((qps * confirmDurationMs) / 1000));
+  let code: number;
+  try {
+    code = await runScenario(probeScenario(ctx, { targetQps: qps, samples, drainTimeoutMs }), ctx.runFlags, { ...ctx.base, out: dir }, ctx.probeIo);
+  } catch (err) {
+    if (err instanceof RunFailedError) {
+      return { code: ExitCode.ok, point: { qps, outputTokensPerSecond: 0, ttftP99Ms: null, tpotP99Ms: null, valid: false, reason: err.message } };
+    }
+    throw err;
+  }
+  const point = judgeProbe({ ...(await measureRun(dir, qps)), constraints: scenario.constraints, fullRunQueries, fullRunDurationMs: confirmDurationMs });
+  return { code, point };
+}
+
+/** Probes the search's rates until it stops or a probe is interrupted. */
+async function searchPeak(ctx: ProbeContext, search: PeakSearch): Promise<{ curve: FindPeakPoint[]; interrupted: boolean }> {
+  const curve: FindPeakPoint[] = [];
+  for (let q = search.next(), i = 1; q !== null; q = search.next(), i++) {
+    const { point, code } = await runProbe(ctx, q, i);
+    curve.push(point);
+    search.record(q, point.valid);
+    ctx.log(`probe ${i}: ${describePoint(point)}`);
+    if (code === ExitCode.interrupted) return { curve, interrupted: true };
+  }
+  return { curve, interrupted: false };
+}
+
+type ConfirmRun = NonNullable<FindPeakResult['details']>['confirmRuns'][number];
+
+/**
+ * A full-length run at the peak; on a failure a step down could fix (latency,
+ * early stopping, incomplete queries), retried one tolerance lower.
+ */
+async function confirmPeak(ctx: ProbeContext, peak: number): Promise<{ peakQps: number; confirmed: boolean; interrupted: boolean; confirmRuns: ConfirmRun[] }> {
+  const { confirmMs, confirmRetries, tolerance } = ctx.flags;
+  const { confirmDurationMs, log } = ctx;
+  const confirmRuns: ConfirmRun[] = [];
+  let q = peak;
+  for (let attempt = 0; attempt <= confirmRetries; attempt++) {
+    const dir = join(ctx.outDir, `confirm-${attempt + 1}-qps-${q}`);
+    log(`confirming ${q} QPS with a ${confirmDurationMs / 1000} s run`);
+    let result: ResultJson | null = null;
+    let failure: string | null = null;
+    let code: number = ExitCode.ok;
+    try {
+      code = await runScenario(probeScenario(ctx, { targetQps: q, ...(confirmMs === null ? {} : { minDurationMs: confirmMs }) }), ctx.runFlags, { ...ctx.base, out: dir }, ctx.probeIo);
+      result = JSON.parse(readFileSync(join(dir, 'result.json'), 'utf8')) as ResultJson;
+    } catch (err) {
+      if (!(err instanceof RunFailedError)) throw err;
+      failure = err.message;
+    }
+    const failedChecks = result ? result.validity.checks.filter((c) => !c.passed) : [];
+    const valid = result !== null && result.validity.valid;
+    const reason = valid ? null : (failure ?? failedChecks.map((c) => `${c.name}: ${c.detail}`).join('; '));
+    confirmRuns.push({ qps: q, durationMs: confirmDurationMs, valid, reason, outputTokensPerSecond: result?.summary.outputTokensPerSecond ?? 0, outDir: dir });
+    log(`confirming run at ${q} QPS: ${valid ? 'VALID' : `INVALID (${reason})`}`);
+    if (code === ExitCode.interrupted) return { peakQps: peak, confirmed: false, interrupted: true, confirmRuns };
+    if (valid) return { peakQps: q, confirmed: true, interrupted: false, confirmRuns };
+    // a step down cannot fix a run that is too short or too small
+    const fixable = failedChecks.length > 0 && failedChecks.every((c) => ['ttft_p99', 'tpot_p99', 'early_stopping', 'all_queries_completed'].includes(c.name));
+    if (!fixable) break;
+    q = roundQps(q * (1 - tolerance));
+  }
+  return { peakQps: peak, confirmed: false, interrupted: false, confirmRuns };
+}
+
+export async function executeFindPeak(scenarioArg: string | undefined, o: FindPeakOptions, io: CliIo): Promise<number> {
+  const log = (line: string) => {
+    if (!o.quiet) io.stderr.write(`tokbench: ${line}\n`);
+  };
+  const problems: Problem[] = [];
+  const flags = parseSearchFlags(o, problems);
+  const { lower, upper, probeMs, confirmMs, tolerance, maxProbes } = flags;
 
   // The rest of the options are run's, passed to every probe.
   const runOptions: RunCliOptions = { ...o };
   for (const k of OWN_KEYS) delete (runOptions as Record<string, unknown>)[k];
-  const flags = scenarioFlags(runOptions, problems);
+  const scenarioFlagValues = scenarioFlags(runOptions, problems);
   const runFlags = parseRunFlags(runOptions, io, problems);
   if (problems.length > 0) throw new ConfigError(problems);
 
   const loadgenConfs = readLoadgenConfFiles(runOptions, io.cwd, (p) => log(`warning: ${p.where}: ${p.message}`));
-  const scenario = resolveScenario({ ...(scenarioArg === undefined ? {} : { scenario: scenarioArg }), flags, env: io.env, cwd: io.cwd, ...(loadgenConfs ? { loadgenConfs } : {}) });
+  const scenario = resolveScenario({ ...(scenarioArg === undefined ? {} : { scenario: scenarioArg }), flags: scenarioFlagValues, env: io.env, cwd: io.cwd, ...(loadgenConfs ? { loadgenConfs } : {}) });
   checkScenario(scenario);
 
   const outDir = runOptions.out ? resolvePath(io.cwd, runOptions.out) : defaultOutDir(io, scenario);
@@ -173,91 +287,18 @@ export async function executeFindPeak(scenarioArg: string | undefined, o: FindPe
       `${scenario.name}: probes of ${probeMs / 1000} s; constraints p99 TTFT ≤ ${ttftP99Ms ?? '–'} ms, p99 TPOT ≤ ${tpotP99Ms ?? '–'} ms; ` +
         `tolerance ${Number((tolerance * 100).toFixed(2))}%; confirming run ${o.confirm ? `${confirmDurationMs / 1000} s` : 'skipped'}`,
     );
+    const ctx: ProbeContext = { scenario, sim, runFlags, base: { ...runOptions, quiet: true }, probeIo: { ...io, stdout: discard() }, outDir, flags, confirmDurationMs, log };
 
-    const probeIo: CliIo = { ...io, stdout: discard() };
-    const base: RunCliOptions = { ...runOptions, quiet: true };
-    // Each probe is the resolved scenario with its rate and size set as numbers (a fresh copy: a run fills in endpoints).
-    const probeScenario = (set: { targetQps: number; samples?: number; drainTimeoutMs?: number; minDurationMs?: number }): ResolvedScenario => {
-      const s = structuredClone(scenario);
-      if (sim) s.endpoints = [{ url: sim.url, model: null, labels: {} }];
-      s.load.targetQps = set.targetQps;
-      if (set.samples !== undefined) s.run.samples = set.samples;
-      if (set.drainTimeoutMs !== undefined) s.run.drainTimeoutMs = set.drainTimeoutMs;
-      if (set.minDurationMs !== undefined) s.run.minDurationMs = set.minDurationMs;
-      return s;
-    };
-    const curve: FindPeakPoint[] = [];
-    let interrupted = false;
-
-    const runProbe = async (qps: number, index: number): Promise<ProbeOutcome> => {
-      const dir = join(outDir, 'probes', `${String(index).padStart(2, '0')}-qps-${qps}`);
-      const samples = Math.max(1, Math.ceil((qps * probeMs) / 1000));
-      // an overloaded probe must not drain for minutes: its verdict is clear by then
-      const drainTimeoutMs = scenario.origins['run.drainTimeoutMs'] === 'flag' ? scenario.run.drainTimeoutMs : Math.max(probeMs, 5000);
-      const fullRunQueries = Math.max(scenario.run.minQueryCount, Math.ceil((qps * confirmDurationMs) / 1000));
-      let code: number;
-      try {
-        code = await runScenario(probeScenario({ targetQps: qps, samples, drainTimeoutMs }), runFlags, { ...base, out: dir }, probeIo);
-      } catch (err) {
-        if (err instanceof RunFailedError) {
-          return { code: ExitCode.ok, point: { qps, outputTokensPerSecond: 0, ttftP99Ms: null, tpotP99Ms: null, valid: false, reason: err.message } };
-        }
-        throw err;
-      }
-      const point = judgeProbe({ ...(await measureRun(dir, qps)), constraints: scenario.constraints, fullRunQueries, fullRunDurationMs: confirmDurationMs });
-      return { code, point };
-    };
-
-    for (let q = search.next(), i = 1; q !== null; q = search.next(), i++) {
-      const { point, code } = await runProbe(q, i);
-      curve.push(point);
-      search.record(q, point.valid);
-      log(`probe ${i}: ${describePoint(point)}`);
-      if (code === ExitCode.interrupted) {
-        interrupted = true;
-        break;
-      }
-    }
+    const searched = await searchPeak(ctx, search);
+    let interrupted = searched.interrupted;
     const stoppedBecause = interrupted ? 'interrupted' : search.stoppedBecause;
     log(`search over: ${stoppedBecause}`);
 
     let peakQps = search.best;
     let confirmed = false;
-    const confirmRuns: NonNullable<FindPeakResult['details']>['confirmRuns'] = [];
+    let confirmRuns: ConfirmRun[] = [];
     if (!interrupted && peakQps !== null && o.confirm) {
-      let q = peakQps;
-      for (let attempt = 0; attempt <= confirmRetries; attempt++) {
-        const dir = join(outDir, `confirm-${attempt + 1}-qps-${q}`);
-        log(`confirming ${q} QPS with a ${confirmDurationMs / 1000} s run`);
-        let result: ResultJson | null = null;
-        let failure: string | null = null;
-        let code: number = ExitCode.ok;
-        try {
-          code = await runScenario(probeScenario({ targetQps: q, ...(confirmMs === null ? {} : { minDurationMs: confirmMs }) }), runFlags, { ...base, out: dir }, probeIo);
-          result = JSON.parse(readFileSync(join(dir, 'result.json'), 'utf8')) as ResultJson;
-        } catch (err) {
-          if (!(err instanceof RunFailedError)) throw err;
-          failure = err.message;
-        }
-        const failedChecks = result ? result.validity.checks.filter((c) => !c.passed) : [];
-        const valid = result !== null && result.validity.valid;
-        const reason = valid ? null : (failure ?? failedChecks.map((c) => `${c.name}: ${c.detail}`).join('; '));
-        confirmRuns.push({ qps: q, durationMs: confirmDurationMs, valid, reason, outputTokensPerSecond: result?.summary.outputTokensPerSecond ?? 0, outDir: dir });
-        log(`confirming run at ${q} QPS: ${valid ? 'VALID' : `INVALID (${reason})`}`);
-        if (code === ExitCode.interrupted) {
-          interrupted = true;
-          break;
-        }
-        if (valid) {
-          confirmed = true;
-          peakQps = q;
-          break;
-        }
-        // a step down cannot fix a run that is too short or too small
-        const fixable = failedChecks.length > 0 && failedChecks.every((c) => ['ttft_p99', 'tpot_p99', 'early_stopping', 'all_queries_completed'].includes(c.name));
-        if (!fixable) break;
-        q = roundQps(q * (1 - tolerance));
-      }
+      ({ peakQps, confirmed, interrupted, confirmRuns } = await confirmPeak(ctx, peakQps));
     }
 
     const result: FindPeakResult = {
@@ -265,7 +306,7 @@ export async function executeFindPeak(scenarioArg: string | undefined, o: FindPe
       scenario: scenario.name,
       peakQps,
       confirmed,
-      curve,
+      curve: searched.curve,
       details: { constraints: { ttftP99Ms, tpotP99Ms }, probeDurationMs: probeMs, tolerance, confirmRuns, stoppedBecause },
     };
     const text = JSON.stringify(result, null, 2) + '\n';

@@ -109,28 +109,20 @@ function show(v: unknown): string {
   return s === undefined ? 'nothing' : s.length > 60 ? `${s.slice(0, 57)}...` : s;
 }
 
-/** Checks that the shards form one complete run; throws a ConfigError naming every problem. */
-export function checkShardSet(shards: readonly ShardInput[]): { count: number } {
-  const problems: Problem[] = [];
-  const heading = 'these results cannot be merged into one run';
-  if (shards.length === 0) {
-    throw new ConfigError({ where: 'tokbench merge', message: 'no shard given', hint: 'give the --out directories of the shards, or a directory holding them' }, heading);
-  }
-  const notShards = shards.filter((s) => s.result.shard === null);
-  for (const s of notShards) {
-    problems.push({ where: s.dir, message: 'is not a shard (it was run without --shard)', hint: 'merge takes the results of `tokbench run --shard i/N` (or --shard auto under srun or an Indexed Job)' });
-  }
-  if (notShards.length > 0) throw new ConfigError(problems, heading);
+const MERGE_HEADING = 'these results cannot be merged into one run';
 
+const shardLabel = (s: ShardInput): string => `shard ${s.result.shard!.index} (${s.dir})`;
+
+/** Every field one run's shards must share, compared against the first shard. */
+function checkShardsAgree(shards: readonly ShardInput[], problems: Problem[]): void {
   const ref = shards[0]!;
-  const label = (s: ShardInput) => `shard ${s.result.shard!.index} (${s.dir})`;
   const differ = (what: string, value: (s: ShardInput) => unknown, hint: string) => {
     const first = value(ref);
     const odd = shards.filter((s) => show(value(s)) !== show(first));
     if (odd.length > 0) {
       problems.push({
         where: what,
-        message: `the shards disagree: ${show(first)} in ${label(ref)} but ${odd.map((s) => `${show(value(s))} in ${label(s)}`).join(', ')}`,
+        message: `the shards disagree: ${show(first)} in ${shardLabel(ref)} but ${odd.map((s) => `${show(value(s))} in ${shardLabel(s)}`).join(', ')}`,
         hint,
       });
     }
@@ -145,8 +137,10 @@ export function checkShardSet(shards: readonly ShardInput[]): { count: number } 
   differ('dataset size', (s) => s.result.scenario.datasetSize, 'every shard must load the same dataset');
   differ('schedule sizing', (s) => s.info.sizing, 'every shard must build the same schedule');
   differ('shard count', (s) => s.result.shard!.count, 'every shard of one run has the same N in --shard i/N (or the same SLURM_NTASKS / --shard-count)');
+}
 
-  const count = ref.result.shard!.count;
+/** Each index 0..count-1 given exactly once. */
+function checkShardIndices(shards: readonly ShardInput[], count: number, problems: Problem[]): void {
   const byIndex = new Map<number, ShardInput[]>();
   for (const s of shards) {
     const i = s.result.shard!.index;
@@ -166,8 +160,10 @@ export function checkShardSet(shards: readonly ShardInput[]): { count: number } 
       });
     }
   }
+}
 
-  // Each shard's records must be its share of the schedule, each query once.
+/** Each shard's records must be its share of the schedule, each query once. */
+function checkShardRecords(shards: readonly ShardInput[], problems: Problem[]): void {
   const seen = new Map<number, number>();
   for (const s of shards) {
     const { index, count: n } = s.result.shard!;
@@ -195,7 +191,25 @@ export function checkShardSet(shards: readonly ShardInput[]): { count: number } 
       });
     }
   }
-  if (problems.length > 0) throw new ConfigError(problems, heading);
+}
+
+/** Checks that the shards form one complete run; throws a ConfigError naming every problem. */
+export function checkShardSet(shards: readonly ShardInput[]): { count: number } {
+  const problems: Problem[] = [];
+  if (shards.length === 0) {
+    throw new ConfigError({ where: 'tokbench merge', message: 'no shard given', hint: 'give the --out directories of the shards, or a directory holding them' }, MERGE_HEADING);
+  }
+  const notShards = shards.filter((s) => s.result.shard === null);
+  for (const s of notShards) {
+    problems.push({ where: s.dir, message: 'is not a shard (it was run without --shard)', hint: 'merge takes the results of `tokbench run --shard i/N` (or --shard auto under srun or an Indexed Job)' });
+  }
+  if (notShards.length > 0) throw new ConfigError(problems, MERGE_HEADING);
+
+  checkShardsAgree(shards, problems);
+  const count = shards[0]!.result.shard!.count;
+  checkShardIndices(shards, count, problems);
+  checkShardRecords(shards, problems);
+  if (problems.length > 0) throw new ConfigError(problems, MERGE_HEADING);
   return { count };
 }
 
@@ -203,13 +217,17 @@ function endpointKey(e: { url: string; model: string }): string {
   return `${e.url}\u0000${e.model}`;
 }
 
-export function mergeShards(input: readonly ShardInput[], opts: MergeOptions): MergeOutput {
-  const { count } = checkShardSet(input);
-  const warn = opts.warn ?? (() => undefined);
-  const shards = [...input].sort((a, b) => a.result.shard!.index - b.result.shard!.index);
-  const ref = shards[0]!;
+interface Timeline {
+  /** the merged t = 0, epoch µs: the earliest shard's */
+  t0: number;
+  /** each shard's t = 0 after the merged one, µs, in shard order */
+  offsets: number[];
+  /** the --start-at every shard shared, else null */
+  sharedStartAt: number | null;
+}
 
-  // ---- one timeline ----
+/** One timeline: where each shard's t = 0 lies after the earliest. */
+function alignTimelines(shards: readonly ShardInput[], warn: (message: string) => void): Timeline {
   const t0s = shards.map((s) => {
     const c = s.result.clock;
     // Started on time at --start-at: t = 0 is that instant (the measured value differs by clock-reading noise).
@@ -226,8 +244,11 @@ export function mergeShards(input: readonly ShardInput[], opts: MergeOptions): M
     const spreadMs = (Math.max(...offsets) - Math.min(...offsets)) / 1000;
     warn(`the shards were not started with one --start-at; aligned by their wall clocks (start spread ${spreadMs.toFixed(1)} ms)`);
   }
+  return { t0, offsets, sharedStartAt };
+}
 
-  // ---- endpoints: the union, by url and model ----
+/** The union of the shards' endpoints by url and model, and each shard's index remap into it. */
+function unionEndpoints(shards: readonly ShardInput[]): { union: EndpointIdentity[]; remaps: number[][] } {
   const union: EndpointIdentity[] = [];
   const indexOf = new Map<string, number>();
   const remaps = shards.map((s) =>
@@ -242,8 +263,11 @@ export function mergeShards(input: readonly ShardInput[], opts: MergeOptions): M
       return i;
     }),
   );
+  return { union, remaps };
+}
 
-  // ---- records on the merged timeline ----
+/** The records on the merged timeline with merged endpoint indices, in completion order. */
+function shiftRecords(shards: readonly ShardInput[], offsets: readonly number[], remaps: readonly number[][]): RequestRecord[] {
   const records: RequestRecord[] = [];
   shards.forEach((s, k) => {
     const off = offsets[k]!;
@@ -260,32 +284,44 @@ export function mergeShards(input: readonly ShardInput[], opts: MergeOptions): M
     }
   });
   records.sort((a, b) => a.completedUs - b.completedUs || a.seq - b.seq);
-  const collector = new MetricsCollector(union.length);
-  for (const r of records) collector.record(r);
+  return records;
+}
 
-  // ---- the merged scenario ----
+/** The first shard's scenario driving the union of endpoints, with merge --assert added. */
+function mergedScenario(ref: ShardInput, union: readonly EndpointIdentity[], asserts: readonly string[]): ResolvedScenario {
   const scenario: ResolvedScenario = structuredClone(ref.info.scenario);
   scenario.endpoints = union.map((e): EndpointSpec => ({ url: e.url, model: e.model || null, labels: { ...e.labels } }));
   const thresholds = [...scenario.thresholds];
-  for (const a of opts.asserts ?? []) if (!thresholds.includes(a)) thresholds.push(a);
+  for (const a of asserts) if (!thresholds.includes(a)) thresholds.push(a);
   scenario.thresholds = thresholds;
-  const samples = shards.reduce((a, s) => a + s.result.scenario.samples, 0);
-  const interrupted = shards.some((s) => s.result.interrupted);
+  return scenario;
+}
 
-  // ---- histograms and counters, added ----
+/** The shards' histograms, added bucket by bucket. */
+function addHistograms(shards: readonly ShardInput[]): HistogramSet {
   const histograms: HistogramSet = createHistogramSet();
   for (const s of shards) {
     const h = decodeHistograms(s.result.histograms, `${s.dir}/result.json`);
     for (const k of HISTOGRAM_KEYS) histograms[k].add(h[k]);
   }
+  return histograms;
+}
+
+/** Counters added across shards; percentiles from the added histograms; window and steady state from the union. */
+function mergedSummary(
+  shards: readonly ShardInput[],
+  histograms: HistogramSet,
+  collector: MetricsCollector,
+  scenario: ResolvedScenario,
+  summarized: ReturnType<typeof summarize>,
+  confidence: number,
+): Summary {
   const sum = (f: (x: Summary) => number) => shards.reduce((a, s) => a + f(s.result.summary), 0);
   const addMaps = (f: (x: Summary) => Partial<Record<string, number>>) => {
     const out: Record<string, number> = {};
     for (const s of shards) for (const [k, v] of Object.entries(f(s.result.summary) ?? {})) out[k] = (out[k] ?? 0) + (v ?? 0);
     return out;
   };
-  const confidence = opts.confidence ?? ref.result.summary.intervals?.confidence ?? DEFAULT_CONFIDENCE;
-  const summarized = summarize(collector, scenario, { endpoints: union, confidence });
   const goodputs = shards.map((s) => s.result.summary.goodputCompleted);
   const core = summaryFromHistograms(histograms, {
     issued: sum((x) => x.issued),
@@ -312,7 +348,56 @@ export function mergeShards(input: readonly ShardInput[], opts: MergeOptions): M
     headline: core,
     confidence,
   });
-  const summary: Summary = { ...core, steadyState: summarized.summary.steadyState, intervals };
+  return { ...core, steadyState: summarized.summary.steadyState, intervals };
+}
+
+/** The shards' tags; the first shard's value wins where they differ (with a warning). */
+function mergedTags(shards: readonly ShardInput[], warn: (message: string) => void): Record<string, string> {
+  const tags: Record<string, string> = {};
+  for (const s of shards) {
+    for (const [k, v] of Object.entries(s.result.tags ?? {})) {
+      if (tags[k] === undefined) tags[k] = v;
+      else if (tags[k] !== v) warn(`tag ${k} differs between shards (${JSON.stringify(tags[k])} and ${JSON.stringify(v)} in ${s.dir}); kept the first`);
+    }
+  }
+  return tags;
+}
+
+function mergedFromRows(shards: readonly ShardInput[], count: number, offsets: readonly number[]): MergedShard[] {
+  return shards.map((s, k): MergedShard => ({
+    index: s.result.shard!.index,
+    count,
+    dir: s.dir,
+    hostname: s.result.client?.hostname ?? null,
+    offsetUs: offsets[k]!,
+    issued: s.result.summary.issued,
+    completed: s.result.summary.completed,
+    failed: s.result.summary.failed,
+    outputTokensPerSecond: s.result.summary.outputTokensPerSecond,
+  }));
+}
+
+export function mergeShards(input: readonly ShardInput[], opts: MergeOptions): MergeOutput {
+  const { count } = checkShardSet(input);
+  const warn = opts.warn ?? (() => undefined);
+  const shards = [...input].sort((a, b) => a.result.shard!.index - b.result.shard!.index);
+  const ref = shards[0]!;
+
+  const { t0, offsets, sharedStartAt } = alignTimelines(shards, warn);
+  const { union, remaps } = unionEndpoints(shards);
+  const records = shiftRecords(shards, offsets, remaps);
+  const collector = new MetricsCollector(union.length);
+  for (const r of records) collector.record(r);
+
+  const scenario = mergedScenario(ref, union, opts.asserts ?? []);
+  const thresholds = scenario.thresholds;
+  const samples = shards.reduce((a, s) => a + s.result.scenario.samples, 0);
+  const interrupted = shards.some((s) => s.result.interrupted);
+
+  const histograms = addHistograms(shards);
+  const confidence = opts.confidence ?? ref.result.summary.intervals?.confidence ?? DEFAULT_CONFIDENCE;
+  const summarized = summarize(collector, scenario, { endpoints: union, confidence });
+  const summary = mergedSummary(shards, histograms, collector, scenario, summarized, confidence);
 
   const validity = judgeValidity({
     collector,
@@ -324,13 +409,7 @@ export function mergeShards(input: readonly ShardInput[], opts: MergeOptions): M
     datasetSize: ref.result.scenario.datasetSize,
   });
 
-  const tags: Record<string, string> = {};
-  for (const s of shards) {
-    for (const [k, v] of Object.entries(s.result.tags ?? {})) {
-      if (tags[k] === undefined) tags[k] = v;
-      else if (tags[k] !== v) warn(`tag ${k} differs between shards (${JSON.stringify(tags[k])} and ${JSON.stringify(v)} in ${s.dir}); kept the first`);
-    }
-  }
+  const tags = mergedTags(shards, warn);
   const startedAt = shards.map((s) => s.result.startedAt).sort()[0]!;
   const finishedAt = shards.map((s) => s.result.finishedAt).sort().at(-1)!;
 
@@ -362,17 +441,7 @@ export function mergeShards(input: readonly ShardInput[], opts: MergeOptions): M
     system,
     clock: { t0EpochUs: t0, startAtEpochUs: sharedStartAt },
   });
-  result.mergedFrom = shards.map((s, k): MergedShard => ({
-    index: s.result.shard!.index,
-    count,
-    dir: s.dir,
-    hostname: s.result.client?.hostname ?? null,
-    offsetUs: offsets[k]!,
-    issued: s.result.summary.issued,
-    completed: s.result.summary.completed,
-    failed: s.result.summary.failed,
-    outputTokensPerSecond: s.result.summary.outputTokensPerSecond,
-  }));
+  result.mergedFrom = mergedFromRows(shards, count, offsets);
   result.thresholds = evaluateThresholds(thresholds, result);
 
   const info: RunInfo = {

@@ -25,6 +25,8 @@ import {
   type MlperfLogInput,
   type MlperfLogMessage,
 } from './mlperf-summary.js';
+import type { LoadgenResults } from '../metrics/validity.js';
+import type { LoadgenSettings } from '../scenario/user-conf.js';
 
 export interface MlperfDetailInput extends MlperfLogInput {
   /** tokbench's version, written into `loadgen_version` */
@@ -93,45 +95,11 @@ function isoSeconds(d: Date): string {
   return d.toISOString().replace(/\.\d{3}Z$/, 'Z');
 }
 
-/** Render mlperf_log_detail.txt. */
-export function renderMlperfDetail(input: MlperfDetailInput): string {
-  const req = input.settings.requested;
-  const eff = input.settings.effective;
-  const r = input.results;
-  const v = r.verdict;
-  const server = r.scenario === 'Server';
-  const withAccuracyCount = input.accuracySampleCountLines ?? true;
-  const pid = input.pid ?? 0;
-  const settingsTime = formatTimeMs(input.logTimesNs?.settings ?? 0);
-  const resultsTime = formatTimeMs(input.logTimesNs?.results ?? 0);
-  const { warnings, errors } = collectLogMessages(input);
+/** Writes one MLLOG line with the time stamp its caller chose. */
+type Put = (key: string, value: MllogValue) => void;
 
-  const lines: string[] = [];
-  const emit = (key: string, value: MllogValue, time: string, flags: { error?: boolean; warning?: boolean } = {}): void => {
-    lines.push(
-      `:::MLLOG {"key": ${JSON.stringify(key)}, "value": ${formatValue(value)}, "time_ms": ${time}, ` +
-        `"namespace": "mlperf::logging", "event_type": "POINT_IN_TIME", "metadata": {"is_error": ${flags.error ? 'true' : 'false'}, ` +
-        `"is_warning": ${flags.warning ? 'true' : 'false'}, "file": "tokbench", "line_no": 0, "pid": ${pid}, "tid": ${pid}}}`,
-    );
-  };
-  const at = (time: string) => (key: string, value: MllogValue) => emit(key, value, time);
-  const s = at(settingsTime);
-  const res = at(resultsTime);
-  const message = (m: MlperfLogMessage, time: string, kind: 'error' | 'warning'): void =>
-    emit(m.key, str(m.message), time, kind === 'error' ? { error: true } : { warning: true });
-
-  // 1. identity (tokbench, honestly)
-  s('loadgen_version', str(`tokbench ${input.tokbenchVersion} (LoadGen 6.0-compatible log; not produced by MLPerf LoadGen)`));
-  s('test_datetime', str(isoSeconds(input.startedAt)));
-  s('sut_name', str(input.sutName));
-  s('get_sut_name_duration_ns', int(0));
-  s('qsl_name', str(input.qslName ?? 'tokbench-dataset'));
-  s('qsl_reported_total_count', int(input.qslTotalCount));
-  s('qsl_reported_performance_count', int(input.qslPerformanceCount));
-  // warnings raised while setting up (conf files, audit overrides) come before the settings, as in LoadGen
-  for (const w of warnings) message(w, settingsTime, 'warning');
-
-  // 2. requested settings (LogRequestedTestSettings)
+/** LogRequestedTestSettings */
+function requestedSettings(s: Put, req: LoadgenSettings['requested'], withAccuracyCount: boolean): void {
   s('requested_scenario', str(req.scenario));
   s('requested_test_mode', str(req.mode));
   if (req.scenario === 'Server') {
@@ -169,7 +137,10 @@ export function renderMlperfDetail(input: MlperfDetailInput): string {
     s('requested_server_tpot_latency', int(req.tpotLatencyNs ?? 0));
   }
 
-  // 3. effective settings (LogEffectiveSettings)
+}
+
+/** LogEffectiveSettings */
+function effectiveSettings(s: Put, eff: LoadgenSettings['effective'], withAccuracyCount: boolean): void {
   s('effective_scenario', str(eff.scenario));
   s('effective_test_mode', str(eff.mode));
   s('effective_samples_per_query', int(eff.samplesPerQuery));
@@ -197,17 +168,12 @@ export function renderMlperfDetail(input: MlperfDetailInput): string {
   if (withAccuracyCount) s('effective_accuracy_sample_count', int(eff.accuracySampleCount));
   s('effective_sample_concatenate_permutation', bool(eff.sampleConcatenatePermutation));
 
-  // 4. the run
-  s('generic_message', str(eff.mode === 'AccuracyOnly' ? 'Starting accuracy mode' : 'Starting performance mode'));
-  if (input.loadedSampleIndices) s('loaded_qsl_set', { kind: 'intList', value: input.loadedSampleIndices });
-  if (input.generated) {
-    s('generated_query_count', int(input.generated.queryCount));
-    s('generated_samples_per_query', int(input.generated.samplesPerQuery));
-    s('generated_query_duration', int(input.generated.queryDurationNs));
-  }
-  for (const e of errors) message(e, resultsTime, 'error');
+}
 
-  // 5. results (PerformanceSummary::LogDetail)
+/** PerformanceSummary::LogDetail, less num_errors (which counts tokbench's added errors) */
+function performanceResults(res: Put, r: LoadgenResults): void {
+  const v = r.verdict;
+  const server = r.scenario === 'Server';
   res('result_validity', str(v.valid ? 'VALID' : 'INVALID'));
   if (v.hasPerfConstraints) res('result_perf_constraints_met', bool(v.perfConstraintsMet));
   res('result_min_duration_met', bool(v.minDurationMet));
@@ -255,6 +221,56 @@ export function renderMlperfDetail(input: MlperfDetailInput): string {
   } else {
     res('result_tokens_per_second', dbl(r.tokensPerSecond));
   }
+}
+
+/** Render mlperf_log_detail.txt. */
+export function renderMlperfDetail(input: MlperfDetailInput): string {
+  const eff = input.settings.effective;
+  const withAccuracyCount = input.accuracySampleCountLines ?? true;
+  const pid = input.pid ?? 0;
+  const settingsTime = formatTimeMs(input.logTimesNs?.settings ?? 0);
+  const resultsTime = formatTimeMs(input.logTimesNs?.results ?? 0);
+  const { warnings, errors } = collectLogMessages(input);
+
+  const lines: string[] = [];
+  const emit = (key: string, value: MllogValue, time: string, flags: { error?: boolean; warning?: boolean } = {}): void => {
+    lines.push(
+      `:::MLLOG {"key": ${JSON.stringify(key)}, "value": ${formatValue(value)}, "time_ms": ${time}, ` +
+        `"namespace": "mlperf::logging", "event_type": "POINT_IN_TIME", "metadata": {"is_error": ${flags.error ? 'true' : 'false'}, ` +
+        `"is_warning": ${flags.warning ? 'true' : 'false'}, "file": "tokbench", "line_no": 0, "pid": ${pid}, "tid": ${pid}}}`,
+    );
+  };
+  const at = (time: string) => (key: string, value: MllogValue) => emit(key, value, time);
+  const s = at(settingsTime);
+  const res = at(resultsTime);
+  const message = (m: MlperfLogMessage, time: string, kind: 'error' | 'warning'): void =>
+    emit(m.key, str(m.message), time, kind === 'error' ? { error: true } : { warning: true });
+
+  // 1. identity (tokbench, honestly)
+  s('loadgen_version', str(`tokbench ${input.tokbenchVersion} (LoadGen 6.0-compatible log; not produced by MLPerf LoadGen)`));
+  s('test_datetime', str(isoSeconds(input.startedAt)));
+  s('sut_name', str(input.sutName));
+  s('get_sut_name_duration_ns', int(0));
+  s('qsl_name', str(input.qslName ?? 'tokbench-dataset'));
+  s('qsl_reported_total_count', int(input.qslTotalCount));
+  s('qsl_reported_performance_count', int(input.qslPerformanceCount));
+  // warnings raised while setting up (conf files, audit overrides) come before the settings, as in LoadGen
+  for (const w of warnings) message(w, settingsTime, 'warning');
+
+  requestedSettings(s, input.settings.requested, withAccuracyCount);
+  effectiveSettings(s, eff, withAccuracyCount);
+
+  // the run
+  s('generic_message', str(eff.mode === 'AccuracyOnly' ? 'Starting accuracy mode' : 'Starting performance mode'));
+  if (input.loadedSampleIndices) s('loaded_qsl_set', { kind: 'intList', value: input.loadedSampleIndices });
+  if (input.generated) {
+    s('generated_query_count', int(input.generated.queryCount));
+    s('generated_samples_per_query', int(input.generated.samplesPerQuery));
+    s('generated_query_duration', int(input.generated.queryDurationNs));
+  }
+  for (const e of errors) message(e, resultsTime, 'error');
+
+  performanceResults(res, input.results);
   res('num_errors', int(errors.length));
   return lines.join('\n') + '\n';
 }

@@ -203,17 +203,14 @@ export function collectLogMessages(input: MlperfLogInput): { warnings: MlperfLog
 const RULE = '================================================';
 const yesNo = (b: boolean): string => (b ? 'Yes' : 'NO');
 
-/** Render mlperf_log_summary.txt. */
-export function renderMlperfSummary(input: MlperfLogInput): string {
+type Line = (s: string) => void;
+
+/** The headline block: throughput and the validity verdict. */
+function resultsSection(line: Line, input: MlperfLogInput): void {
   const { results: r } = input;
   const eff = input.settings.effective;
   const v = r.verdict;
   const server = r.scenario === 'Server';
-  const out: string[] = [];
-  const line = (s: string): void => {
-    out.push(s);
-  };
-
   line(RULE);
   line('MLPerf Results Summary');
   line(RULE);
@@ -244,7 +241,11 @@ export function renderMlperfSummary(input: MlperfLogInput): string {
     line(v.earlyStoppingTpotResult);
   }
 
-  line('');
+}
+
+/** Latency statistics; the token blocks in Server only. */
+function additionalStatsSection(line: Line, r: LoadgenResults): void {
+  const server = r.scenario === 'Server';
   line(RULE);
   line('Additional Stats');
   line(RULE);
@@ -285,7 +286,11 @@ export function renderMlperfSummary(input: MlperfLogInput): string {
     }
   }
 
-  line('');
+}
+
+/** The effective settings as TestSettingsInternal::LogSummary prints them. */
+function testParametersSection(line: Line, input: MlperfLogInput): void {
+  const eff = input.settings.effective;
   line(RULE);
   line('Test Parameters Used');
   line(RULE);
@@ -319,6 +324,10 @@ export function renderMlperfSummary(input: MlperfLogInput): string {
     line('samples_per_query value');
   }
 
+}
+
+/** The warning and error counts (the lines themselves are in the detail log). */
+function messagesFooter(line: Line, input: MlperfLogInput): void {
   const { warnings, errors } = collectLogMessages(input);
   line('');
   if (warnings.length === 0) line('No warnings encountered during test.');
@@ -329,6 +338,20 @@ export function renderMlperfSummary(input: MlperfLogInput): string {
   else if (errors.length === 1) line('1 ERROR encountered. See detailed log.');
   else line(`${errors.length} ERRORS encountered. See detailed log.`);
 
+}
+
+/** Render mlperf_log_summary.txt. */
+export function renderMlperfSummary(input: MlperfLogInput): string {
+  const out: string[] = [];
+  const line = (s: string): void => {
+    out.push(s);
+  };
+  resultsSection(line, input);
+  line('');
+  additionalStatsSection(line, input.results);
+  line('');
+  testParametersSection(line, input);
+  messagesFooter(line, input);
   return out.join('\n') + '\n';
 }
 

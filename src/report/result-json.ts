@@ -210,15 +210,8 @@ function checkCore(c: Checker, o: Record<string, Json>, path: string, window: st
   }
 }
 
-/**
- * Parses and checks result.json text. `where` names the file in errors. Every
- * problem found is reported at once (ConfigError, exit 2), each naming its
- * field: `out/result.json is not a readable tokbench result (2 problems):
- *   - summary.completed: expected a number, found the string "12"`.
- * Histograms are checked to be strings here; decodeHistograms decodes them.
- */
-export function parseResultJson(text: string, where: string): ResultJson {
-  const heading = `${where} is not a readable tokbench result`;
+/** The parsed top level, once it is an object of this schemaVersion (else a ConfigError at once). */
+function readTopLevel(text: string, where: string, heading: string): { c: Checker; r: Record<string, Json> } {
   let root: Json;
   try {
     root = JSON.parse(text);
@@ -245,13 +238,11 @@ export function parseResultJson(text: string, where: string): ResultJson {
       heading,
     );
   }
-  c.str(r, 'tokbenchVersion', '');
-  c.str(r, 'startedAt', '');
-  c.str(r, 'finishedAt', '');
-  c.bool(r, 'interrupted', '');
-  if (r.simulated === undefined) r.simulated = false;
-  else c.bool(r, 'simulated', '');
+  return { c, r };
+}
 
+/** scenario, endpoints and shard; returns the scenario object (null when it is not one). */
+function checkScenario(c: Checker, r: Record<string, Json>): Record<string, Json> | null {
   const sc = c.obj(r.scenario, 'scenario');
   if (sc !== null) {
     for (const k of ['name', 'benchmark', 'scenario'] as const) c.str(sc, k, 'scenario');
@@ -276,8 +267,11 @@ export function parseResultJson(text: string, where: string): ResultJson {
       c.num(sh, 'count', 'shard');
     }
   }
+  return sc;
+}
 
-  const window = sc?.pattern === 'poisson' ? 'lastIssuedCompletion' : 'lastCompletion';
+/** summary and perEndpoint, old files' missing fields filled in. */
+function checkSummaries(c: Checker, r: Record<string, Json>, window: string): void {
   const sum = c.obj(r.summary, 'summary');
   if (sum !== null) {
     checkCore(c, sum, 'summary', window);
@@ -299,7 +293,10 @@ export function parseResultJson(text: string, where: string): ResultJson {
       checkCore(c, o, `perEndpoint[${i}]`, window);
     }
   });
+}
 
+/** validity and thresholds */
+function checkVerdicts(c: Checker, r: Record<string, Json>): void {
   const val = c.obj(r.validity, 'validity');
   if (val !== null) {
     c.bool(val, 'valid', 'validity');
@@ -321,7 +318,10 @@ export function parseResultJson(text: string, where: string): ResultJson {
       c.bool(o, 'passed', `thresholds[${i}]`);
     }
   });
+}
 
+/** histograms (as strings; decodeHistograms decodes them), timeSeries and tags */
+function checkHistogramsAndSeries(c: Checker, r: Record<string, Json>): void {
   const h = c.obj(r.histograms, 'histograms');
   if (h !== null) for (const k of HISTOGRAM_KEYS) if (h[k] !== undefined || !OPTIONAL_HISTOGRAM_KEYS.has(k)) c.str(h, k, 'histograms');
 
@@ -337,6 +337,30 @@ export function parseResultJson(text: string, where: string): ResultJson {
     }
   });
   if (r.tags === undefined) r.tags = {};
+}
+
+/**
+ * Parses and checks result.json text. `where` names the file in errors. Every
+ * problem found is reported at once (ConfigError, exit 2), each naming its
+ * field: `out/result.json is not a readable tokbench result (2 problems):
+ *   - summary.completed: expected a number, found the string "12"`.
+ * Histograms are checked to be strings here; decodeHistograms decodes them.
+ */
+export function parseResultJson(text: string, where: string): ResultJson {
+  const heading = `${where} is not a readable tokbench result`;
+  const { c, r } = readTopLevel(text, where, heading);
+  c.str(r, 'tokbenchVersion', '');
+  c.str(r, 'startedAt', '');
+  c.str(r, 'finishedAt', '');
+  c.bool(r, 'interrupted', '');
+  if (r.simulated === undefined) r.simulated = false;
+  else c.bool(r, 'simulated', '');
+
+  const sc = checkScenario(c, r);
+  const window = sc?.pattern === 'poisson' ? 'lastIssuedCompletion' : 'lastCompletion';
+  checkSummaries(c, r, window);
+  checkVerdicts(c, r);
+  checkHistogramsAndSeries(c, r);
 
   if (c.problems.length > 0) throw new ConfigError(c.problems, heading);
   return r as unknown as ResultJson;

@@ -72,17 +72,13 @@ const CHUNK_SOURCE_TEXT: Record<string, string> = {
   none: 'unknown',
 };
 
-export function renderTerminal(result: ResultJson, opts: TerminalOptions): string {
-  const c = new Chalk({ level: opts.color ? 1 : 0 });
-  const width = Math.max(40, opts.width ?? 80);
+const row = (label: string, value: string): string => `  ${padEnd(label, LABEL_WIDTH)}${value}`;
+const flat = (label: string, value: string): string => `${padEnd(label, LABEL_WIDTH + 2)}${value}`;
+
+/** What ran against what: scenario, target, endpoints, query counts, the window. */
+function headerLines(result: ResultJson, c: ChalkInstance): string[] {
   const s = result.summary;
   const out: string[] = [];
-  const row = (label: string, value: string) => `  ${padEnd(label, LABEL_WIDTH)}${value}`;
-  // a rate over an empty window is undefined, not 0
-  const rate = (x: number, unit: string) => (s.durationMs > 0 ? formatRate(x, unit) : DASH);
-  const section = (title: string) => c.bold(title);
-
-  // ---- header ----
   const sc = result.scenario;
   out.push(
     `${c.bold('tokbench')} ${c.dim(result.tokbenchVersion)}  ${c.bold.cyan(sc.name)}  ${c.dim(`${sc.benchmark} · ${sc.scenario} · ${loadText(result)}`)}`,
@@ -113,10 +109,14 @@ export function renderTerminal(result: ResultJson, opts: TerminalOptions): strin
   );
   if (result.shard !== null) out.push(row('Shard', `${result.shard.index + 1} of ${result.shard.count}`));
   if (result.interrupted) out.push(row('', c.yellow('interrupted: partial result, figures cover what finished')));
-  out.push('');
+  return out;
+}
 
-  // ---- throughput ----
-  out.push(section('Throughput'));
+function throughputLines(result: ResultJson, c: ChalkInstance): string[] {
+  const s = result.summary;
+  const out: string[] = [c.bold('Throughput')];
+  // a rate over an empty window is undefined, not 0
+  const rate = (x: number, unit: string) => (s.durationMs > 0 ? formatRate(x, unit) : DASH);
   const iv = s.intervals;
   const pm = (r: RateInterval | null | undefined) => (s.durationMs > 0 ? formatHalfWidth(r?.halfWidthPct) : '');
   out.push(row('Output', `${rate(s.outputTokensPerSecond, 'tok/s')}${pm(iv?.outputTokensPerSecond)}${intervalNote(s, c)}`));
@@ -137,25 +137,13 @@ export function renderTerminal(result: ResultJson, opts: TerminalOptions): strin
   if (typeof s.outputTokensPerJoule === 'number' && energy) {
     out.push(row('Energy', `${formatRate(s.outputTokensPerJoule, 'tok/J')}` + c.dim(`  (${formatNumber(energy.joules)} J, ${formatNumber(energy.averagePowerW)} W average over ${energy.gpus} GPU${energy.gpus === 1 ? '' : 's'}, ${energy.metric})`)));
   }
-  out.push('');
+  return out;
+}
 
-  // ---- latency ----
-  // a server that answered `stream: true` with plain JSON every time leaves the same rows empty
-  const streamed = result.scenario.stream !== false && !(s.completed > 0 && s.notStreamed === s.completed);
-  out.push(renderLatencyTable(s.latency, c, streamed));
-  if (iv !== undefined) out.push(renderP99Intervals(iv, c));
-  out.push('');
-
-  // ---- per endpoint ----
-  if (result.perEndpoint.length > 1) {
-    out.push(renderEndpoints(result.perEndpoint, c));
-    out.push('');
-  }
-  // per label, scaling efficiency, system, workers, shards (src/report/scale-out.ts)
-  out.push(...renderScaleOut(result, c, width));
-
-  // ---- tokens, errors ----
-  const flat = (label: string, value: string) => `${padEnd(label, LABEL_WIDTH + 2)}${value}`;
+/** Token and error counts, and the notes that say what the figures do not cover. */
+function tokensAndErrorsLines(result: ResultJson, c: ChalkInstance): string[] {
+  const s = result.summary;
+  const out: string[] = [];
   out.push(flat(c.bold('Tokens'), tokensText(s, c)));
   const chunkSources = Object.entries(s.chunkTokenSources ?? {}).filter(([, n]) => n > 0);
   if (chunkSources.length > 0) {
@@ -181,9 +169,11 @@ export function renderTerminal(result: ResultJson, opts: TerminalOptions): strin
   }
   const client = clientText(result, c);
   if (client !== null) out.push(flat(c.bold('Client'), client));
-  out.push('');
+  return out;
+}
 
-  // ---- validity ----
+function validityLines(result: ResultJson, c: ChalkInstance, width: number): string[] {
+  const out: string[] = [];
   const v = result.validity;
   out.push(flat(c.bold('Validity'), v.valid ? c.green.bold('VALID') : c.red.bold('INVALID')));
   const indent = ' '.repeat(4);
@@ -193,20 +183,46 @@ export function renderTerminal(result: ResultJson, opts: TerminalOptions): strin
     out.push(`  ${c.red('✗')} ${wrap(text, width - 4, indent)}`);
   }
   for (const rec of v.recommendations) out.push(`  ${c.cyan('→')} ${wrap(rec, width - 4, indent)}`);
+  return out;
+}
 
-  // ---- thresholds ----
-  if (result.thresholds.length > 0) {
-    out.push('');
-    const passed = result.thresholds.filter((t) => t.passed).length;
-    out.push(section(`Thresholds ${c.dim(`${passed}/${result.thresholds.length} passed`)}`));
-    const exprWidth = Math.min(40, Math.max(...result.thresholds.map((t) => t.expr.length)) + 2);
-    for (const t of result.thresholds) {
-      const mark = t.passed ? c.green('✓') : c.red('✗');
-      // no value: say why (e.g. `no data: no request gave a TTFA value; …`), so a failed gate is not a mystery
-      const actual = typeof t.actual === 'number' ? formatNumber(t.actual) : t.actual === null ? `${DASH}  ${c.yellow(explainVerdict(t, result)?.missing ?? 'no value')}` : String(t.actual);
-      out.push(`  ${mark} ${padEnd(t.expr, exprWidth)}${c.dim('actual')} ${actual}`);
-    }
+function thresholdLines(result: ResultJson, c: ChalkInstance): string[] {
+  const out: string[] = [];
+  const passed = result.thresholds.filter((t) => t.passed).length;
+  out.push(c.bold(`Thresholds ${c.dim(`${passed}/${result.thresholds.length} passed`)}`));
+  const exprWidth = Math.min(40, Math.max(...result.thresholds.map((t) => t.expr.length)) + 2);
+  for (const t of result.thresholds) {
+    const mark = t.passed ? c.green('✓') : c.red('✗');
+    // no value: say why (e.g. `no data: no request gave a TTFA value; …`), so a failed gate is not a mystery
+    const actual = typeof t.actual === 'number' ? formatNumber(t.actual) : t.actual === null ? `${DASH}  ${c.yellow(explainVerdict(t, result)?.missing ?? 'no value')}` : String(t.actual);
+    out.push(`  ${mark} ${padEnd(t.expr, exprWidth)}${c.dim('actual')} ${actual}`);
   }
+  return out;
+}
+
+export function renderTerminal(result: ResultJson, opts: TerminalOptions): string {
+  const c = new Chalk({ level: opts.color ? 1 : 0 });
+  const width = Math.max(40, opts.width ?? 80);
+  const s = result.summary;
+  const out: string[] = [...headerLines(result, c), ''];
+  out.push(...throughputLines(result, c), '');
+
+  // ---- latency ----
+  // a server that answered `stream: true` with plain JSON every time leaves the same rows empty
+  const streamed = result.scenario.stream !== false && !(s.completed > 0 && s.notStreamed === s.completed);
+  out.push(renderLatencyTable(s.latency, c, streamed));
+  if (s.intervals !== undefined) out.push(renderP99Intervals(s.intervals, c));
+  out.push('');
+
+  if (result.perEndpoint.length > 1) {
+    out.push(renderEndpoints(result.perEndpoint, c));
+    out.push('');
+  }
+  // per label, scaling efficiency, system, workers, shards (src/report/scale-out.ts)
+  out.push(...renderScaleOut(result, c, width));
+  out.push(...tokensAndErrorsLines(result, c), '');
+  out.push(...validityLines(result, c, width));
+  if (result.thresholds.length > 0) out.push('', ...thresholdLines(result, c));
   return `${out.join('\n')}\n`;
 }
 

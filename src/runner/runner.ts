@@ -59,14 +59,15 @@ export interface RunOutcome {
   abortedAtDeadline: number;
 }
 
-export async function runSchedule(opts: RunnerOptions): Promise<RunOutcome> {
-  const { clock, sut, schedule, library } = opts;
-  const endpointCount = sut.endpoints.length;
-  const outstanding = new Int32Array(endpointCount);
+/** Starts a query: `release` is called once it has its record. */
+type IssueQuery = (seq: number, sampleIndex: number, scheduledRelUs: number, warmup: boolean, release: () => void) => void;
+
+/** The endpoint for the next query, by the balancing policy, reading the per-endpoint outstanding counts. */
+function endpointPicker(endpointCount: number, balancing: Balancing, outstanding: Int32Array): () => number {
   let rr = 0;
-  const pickEndpoint = (): number => {
+  return (): number => {
     if (endpointCount === 1) return 0;
-    if (opts.balancing === 'round-robin') return rr++ % endpointCount;
+    if (balancing === 'round-robin') return rr++ % endpointCount;
     let best = rr % endpointCount;
     for (let k = 1; k < endpointCount; k++) {
       const e = (rr + k) % endpointCount;
@@ -75,6 +76,110 @@ export async function runSchedule(opts: RunnerOptions): Promise<RunOutcome> {
     rr++;
     return best;
   };
+}
+
+/**
+ * Issues the measured schedule from t = startUs; returns how many queries were
+ * issued before the schedule ended, the interrupt or maxDuration.
+ */
+async function issueSchedule(
+  clock: Clock,
+  schedule: Schedule,
+  startUs: number,
+  maxDurationMs: number,
+  interrupt: AbortSignal,
+  issue: IssueQuery,
+): Promise<number> {
+  const bound = schedule.maxConcurrency;
+  const sem = bound === null ? null : new Semaphore(bound);
+  const maxDurationUs = maxDurationMs > 0 ? maxDurationMs * 1000 : Infinity;
+  let issued = 0;
+  // one release for every query, not a closure per query
+  const release = sem ? () => sem.release() : noop;
+  const closed = schedule.pattern === 'closed';
+  const timed = schedule.pattern === 'poisson';
+  // Issuing stops at the interrupt or at maxDuration, even while waiting for a
+  // free slot: against a server that never answers, no slot ever frees.
+  const issueStop = new AbortController();
+  setMaxListeners(0, issueStop.signal);
+  const stopIssuing = () => issueStop.abort(new Error('issuing stopped'));
+  interrupt.addEventListener('abort', stopIssuing, { once: true });
+  if (interrupt.aborted) stopIssuing();
+  const maxDurationTimer = new AbortController();
+  if (maxDurationUs !== Infinity) void clock.sleepUntil(startUs + maxDurationUs, maxDurationTimer.signal).then(stopIssuing, noop);
+
+  for (let i = 0; i < schedule.length; i++) {
+    if (issueStop.signal.aborted) break;
+    const scheduledRel = schedule.scheduledAtUs[i]!;
+    if (timed) {
+      if (scheduledRel >= maxDurationUs) break;
+      try {
+        await clock.sleepUntil(startUs + scheduledRel, issueStop.signal);
+      } catch {
+        break;
+      }
+    } else if (clock.nowUs() - startUs >= maxDurationUs) break;
+    if (sem) {
+      try {
+        await sem.acquire(issueStop.signal);
+      } catch {
+        break;
+      }
+    }
+    // Closed loop: the query is "scheduled" when its slot frees.
+    const sched = closed ? clock.nowUs() - startUs : scheduledRel;
+    issue(schedule.seq[i]!, schedule.sampleIndex[i]!, sched, false, release);
+    issued++;
+  }
+  maxDurationTimer.abort();
+  interrupt.removeEventListener('abort', stopIssuing);
+  return issued;
+}
+
+/**
+ * Drain: wait for what is in flight, bounded by the drain timeout (or the
+ * interrupt grace), then abort the rest so the run always ends. Returns how
+ * many were aborted at the deadline.
+ */
+async function drainInflight(opts: RunnerOptions, inflight: ReadonlySet<Promise<void>>, inflightAbort: AbortController): Promise<number> {
+  const { clock } = opts;
+  const drainMs = opts.interrupt.aborted ? opts.graceMs : opts.drainTimeoutMs;
+  let abortedAtDeadline = 0;
+  if (inflight.size > 0) {
+    const deadline = clock.nowUs() + drainMs * 1000;
+    const timerAbort = new AbortController();
+    const drained = Promise.all([...inflight]).then(() => 'drained' as const);
+    const timedOut = clock.sleepUntil(deadline, timerAbort.signal).then(
+      () => 'timeout' as const,
+      () => 'cancelled' as const,
+    );
+    // An interrupt that arrives during the drain shortens it to the grace period.
+    const onInterrupt = () => {
+      if (!timerAbort.signal.aborted) {
+        const graceDeadline = clock.nowUs() + opts.graceMs * 1000;
+        if (graceDeadline < deadline) {
+          void clock.sleepUntil(graceDeadline, timerAbort.signal).then(() => inflightAbort.abort(new Error('interrupted')), noop);
+        }
+      }
+    };
+    opts.interrupt.addEventListener('abort', onInterrupt, { once: true });
+    const first = await Promise.race([drained, timedOut]);
+    if (first === 'timeout') {
+      abortedAtDeadline = inflight.size;
+      inflightAbort.abort(new Error('drain timeout'));
+      await Promise.all([...inflight]);
+    }
+    timerAbort.abort();
+    opts.interrupt.removeEventListener('abort', onInterrupt);
+  }
+  return abortedAtDeadline;
+}
+
+export async function runSchedule(opts: RunnerOptions): Promise<RunOutcome> {
+  const { clock, sut, schedule, library } = opts;
+  const endpointCount = sut.endpoints.length;
+  const outstanding = new Int32Array(endpointCount);
+  const pickEndpoint = endpointPicker(endpointCount, opts.balancing, outstanding);
 
   // One controller aborts every in-flight request at the deadline or a hard stop.
   const inflightAbort = new AbortController();
@@ -87,7 +192,7 @@ export async function runSchedule(opts: RunnerOptions): Promise<RunOutcome> {
   const inflight = new Set<Promise<void>>();
   let startUs = 0;
 
-  const issue = (seq: number, sampleIndex: number, scheduledRelUs: number, warmup: boolean, release: () => void) => {
+  const issue: IssueQuery = (seq, sampleIndex, scheduledRelUs, warmup, release) => {
     const endpoint = pickEndpoint();
     outstanding[endpoint]!++;
     const sample = library.samples[sampleIndex]!;
@@ -119,10 +224,11 @@ export async function runSchedule(opts: RunnerOptions): Promise<RunOutcome> {
     const rng = new Rng(opts.warmupSeed, 0x77a);
     const width = Math.max(1, Math.min(opts.warmupRequests, schedule.maxConcurrency ?? opts.warmupRequests));
     const sem = new Semaphore(width);
+    const release = () => sem.release();
     startUs = clock.nowUs();
     for (let i = 0; i < opts.warmupRequests && !opts.interrupt.aborted; i++) {
       await sem.acquire();
-      issue(-1 - i, rng.int(library.samples.length), clock.nowUs() - startUs, true, () => sem.release());
+      issue(-1 - i, rng.int(library.samples.length), clock.nowUs() - startUs, true, release);
     }
     await Promise.all([...inflight]);
   }
@@ -132,79 +238,9 @@ export async function runSchedule(opts: RunnerOptions): Promise<RunOutcome> {
     await clock.sleepUntil(opts.startAtUs, opts.interrupt).catch(() => undefined);
   }
 
-  const bound = schedule.maxConcurrency;
-  const sem = bound === null ? null : new Semaphore(bound);
-  const maxDurationUs = opts.maxDurationMs > 0 ? opts.maxDurationMs * 1000 : Infinity;
-  let issued = 0;
-  const closed = schedule.pattern === 'closed';
-  const timed = schedule.pattern === 'poisson';
-  // Issuing stops at the interrupt or at maxDuration, even while waiting for a
-  // free slot: against a server that never answers, no slot ever frees.
-  const issueStop = new AbortController();
-  setMaxListeners(0, issueStop.signal);
-  const stopIssuing = () => issueStop.abort(new Error('issuing stopped'));
-  opts.interrupt.addEventListener('abort', stopIssuing, { once: true });
-  if (opts.interrupt.aborted) stopIssuing();
-  const maxDurationTimer = new AbortController();
-  if (maxDurationUs !== Infinity) void clock.sleepUntil(startUs + maxDurationUs, maxDurationTimer.signal).then(stopIssuing, noop);
+  const issued = await issueSchedule(clock, schedule, startUs, opts.maxDurationMs, opts.interrupt, issue);
 
-  for (let i = 0; i < schedule.length; i++) {
-    if (issueStop.signal.aborted) break;
-    const scheduledRel = schedule.scheduledAtUs[i]!;
-    if (timed) {
-      if (scheduledRel >= maxDurationUs) break;
-      try {
-        await clock.sleepUntil(startUs + scheduledRel, issueStop.signal);
-      } catch {
-        break;
-      }
-    } else if (clock.nowUs() - startUs >= maxDurationUs) break;
-    if (sem) {
-      try {
-        await sem.acquire(issueStop.signal);
-      } catch {
-        break;
-      }
-    }
-    // Closed loop: the query is "scheduled" when its slot frees.
-    const sched = closed ? clock.nowUs() - startUs : scheduledRel;
-    issue(schedule.seq[i]!, schedule.sampleIndex[i]!, sched, false, sem ? () => sem.release() : noop);
-    issued++;
-  }
-  maxDurationTimer.abort();
-  opts.interrupt.removeEventListener('abort', stopIssuing);
-
-  // Drain: wait for what is in flight, bounded by the drain timeout (or the
-  // interrupt grace), then abort the rest so the run always ends.
-  const drainMs = opts.interrupt.aborted ? opts.graceMs : opts.drainTimeoutMs;
-  let abortedAtDeadline = 0;
-  if (inflight.size > 0) {
-    const deadline = clock.nowUs() + drainMs * 1000;
-    const timerAbort = new AbortController();
-    const drained = Promise.all([...inflight]).then(() => 'drained' as const);
-    const timedOut = clock.sleepUntil(deadline, timerAbort.signal).then(
-      () => 'timeout' as const,
-      () => 'cancelled' as const,
-    );
-    // An interrupt that arrives during the drain shortens it to the grace period.
-    const onInterrupt = () => {
-      if (!timerAbort.signal.aborted) {
-        const graceDeadline = clock.nowUs() + opts.graceMs * 1000;
-        if (graceDeadline < deadline) {
-          void clock.sleepUntil(graceDeadline, timerAbort.signal).then(() => inflightAbort.abort(new Error('interrupted')), noop);
-        }
-      }
-    };
-    opts.interrupt.addEventListener('abort', onInterrupt, { once: true });
-    const first = await Promise.race([drained, timedOut]);
-    if (first === 'timeout') {
-      abortedAtDeadline = inflight.size;
-      inflightAbort.abort(new Error('drain timeout'));
-      await Promise.all([...inflight]);
-    }
-    timerAbort.abort();
-    opts.interrupt.removeEventListener('abort', onInterrupt);
-  }
+  const abortedAtDeadline = await drainInflight(opts, inflight, inflightAbort);
   opts.hardStop.removeEventListener('abort', onHard);
   return {
     startUs,
@@ -217,7 +253,6 @@ export async function runSchedule(opts: RunnerOptions): Promise<RunOutcome> {
 }
 
 function noop(): void {}
-
 
 /** Outcome (absolute clock µs) → record (µs from the run's start). */
 export function toRecord(

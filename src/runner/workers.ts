@@ -148,6 +148,62 @@ function splitSeed(seed: string, w: number): string {
   }
 }
 
+/**
+ * Worker w's share of n: its slice of the schedule, the samples it needs (the
+ * rest of the array left empty), its share of the connections and warm-up.
+ */
+function workerInit(o: WorkerRunOptions, w: number, n: number): WorkerInit {
+  const schedule = shardSchedule(o.schedule, w, n);
+  schedule.shard = o.schedule.shard;
+  const samples: (Sample | undefined)[] = new Array<Sample | undefined>(o.library.samples.length);
+  for (let k = 0; k < schedule.length; k++) {
+    const i = schedule.sampleIndex[k]!;
+    samples[i] = o.library.samples[i];
+  }
+  const warmup = shareOf(o.warmupRequests, n, w, 0);
+  // Warm-up draws random samples from the whole library: give the worker those too.
+  if (warmup > 0) for (let i = 0; i < o.library.samples.length; i++) samples[i] = o.library.samples[i];
+  return {
+    index: w,
+    count: n,
+    schedule,
+    samples,
+    tokenizerSource: o.library.source,
+    tokenizer: o.tokenizer,
+    endpoints: o.endpoints,
+    request: o.request,
+    apiKey: o.apiKey,
+    requestTimeoutMs: o.requestTimeoutMs,
+    idleTimeoutMs: o.idleTimeoutMs,
+    ...(o.firstTokenTimeoutMs !== undefined ? { firstTokenTimeoutMs: o.firstTokenTimeoutMs } : {}),
+    keepText: o.keepText,
+    retries: o.retries,
+    connectionsPerEndpoint: Math.max(1, Math.ceil(o.connectionsPerEndpoint / n)),
+    ...(o.tls ? { tls: o.tls } : {}),
+    defaultMaxTokens: o.defaultMaxTokens,
+    warmupRequests: warmup,
+    warmupSeed: splitSeed(o.warmupSeed, w),
+    maxDurationMs: o.maxDurationMs,
+    drainTimeoutMs: o.drainTimeoutMs,
+    graceMs: o.graceMs,
+    balancing: o.balancing,
+  };
+}
+
+/** The workers' outcomes as one run's. */
+function combineOutcomes(done: readonly RunOutcome[], t0EpochUs: number, interrupted: boolean, workers: number): WorkerRunOutcome {
+  return {
+    startUs: localUsOfEpoch(t0EpochUs),
+    endUs: Math.floor(performance.now() * 1000),
+    issued: done.reduce((a, x) => a + x.issued, 0),
+    notIssued: done.reduce((a, x) => a + x.notIssued, 0),
+    interrupted: interrupted || done.some((x) => x.interrupted),
+    abortedAtDeadline: done.reduce((a, x) => a + x.abortedAtDeadline, 0),
+    t0EpochUs,
+    workers,
+  };
+}
+
 export async function runWithWorkers(o: WorkerRunOptions): Promise<WorkerRunOutcome> {
   const n = o.workers;
   if (!(Number.isInteger(n) && n >= 2)) throw new RangeError(`runWithWorkers needs 2 or more workers, got ${n}`);
@@ -180,41 +236,7 @@ export async function runWithWorkers(o: WorkerRunOptions): Promise<WorkerRunOutc
   };
 
   for (let w = 0; w < n; w++) {
-    const schedule = shardSchedule(o.schedule, w, n);
-    schedule.shard = o.schedule.shard;
-    const samples: (Sample | undefined)[] = new Array<Sample | undefined>(o.library.samples.length);
-    for (let k = 0; k < schedule.length; k++) {
-      const i = schedule.sampleIndex[k]!;
-      samples[i] = o.library.samples[i];
-    }
-    const warmup = shareOf(o.warmupRequests, n, w, 0);
-    // Warm-up draws random samples from the whole library: give the worker those too.
-    if (warmup > 0) for (let i = 0; i < o.library.samples.length; i++) samples[i] = o.library.samples[i];
-    const init: WorkerInit = {
-      index: w,
-      count: n,
-      schedule,
-      samples,
-      tokenizerSource: o.library.source,
-      tokenizer: o.tokenizer,
-      endpoints: o.endpoints,
-      request: o.request,
-      apiKey: o.apiKey,
-      requestTimeoutMs: o.requestTimeoutMs,
-      idleTimeoutMs: o.idleTimeoutMs,
-      ...(o.firstTokenTimeoutMs !== undefined ? { firstTokenTimeoutMs: o.firstTokenTimeoutMs } : {}),
-      keepText: o.keepText,
-      retries: o.retries,
-      connectionsPerEndpoint: Math.max(1, Math.ceil(o.connectionsPerEndpoint / n)),
-      ...(o.tls ? { tls: o.tls } : {}),
-      defaultMaxTokens: o.defaultMaxTokens,
-      warmupRequests: warmup,
-      warmupSeed: splitSeed(o.warmupSeed, w),
-      maxDurationMs: o.maxDurationMs,
-      drainTimeoutMs: o.drainTimeoutMs,
-      graceMs: o.graceMs,
-      balancing: o.balancing,
-    };
+    const init = workerInit(o, w, n);
     const t = new Worker(entry, { workerData: init, name: `tokbench-worker-${w}` });
     threads.push(t);
     t.on('message', (m: FromWorker) => {
@@ -256,17 +278,7 @@ export async function runWithWorkers(o: WorkerRunOptions): Promise<WorkerRunOutc
     // Workers close their pools and exit after 'done'; make sure none lingers.
     await Promise.all(threads.map((t) => t.terminate().catch(() => undefined)));
   }
-  const done = outcomes as RunOutcome[];
-  return {
-    startUs: localUsOfEpoch(t0EpochUs),
-    endUs: Math.floor(performance.now() * 1000),
-    issued: done.reduce((a, x) => a + x.issued, 0),
-    notIssued: done.reduce((a, x) => a + x.notIssued, 0),
-    interrupted: o.interrupt.aborted || done.some((x) => x.interrupted),
-    abortedAtDeadline: done.reduce((a, x) => a + x.abortedAtDeadline, 0),
-    t0EpochUs,
-    workers: n,
-  };
+  return combineOutcomes(outcomes as RunOutcome[], t0EpochUs, o.interrupt.aborted, n);
 }
 
 /**
