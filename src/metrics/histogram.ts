@@ -66,8 +66,8 @@ export function recordUs(h: Histogram, valueUs: number, count = 1): void {
   else if (count > 1) h.recordValueWithCount(v, count);
 }
 
-/** Percentiles in LatencyStats, as fractions (p999 = 99.9 %). */
-const PERCENTILES = [
+/** Percentiles in LatencyStats, as fractions (p999 = 99.9 %); their confidence intervals use the same list. */
+export const PERCENTILES = [
   ['p50', 0.5],
   ['p90', 0.9],
   ['p95', 0.95],

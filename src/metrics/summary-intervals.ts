@@ -8,7 +8,7 @@
  * inputs, never from combining the shards' intervals.
  */
 import type { CompletedColumns } from './collector.js';
-import type { HistogramSet } from './histogram.js';
+import { PERCENTILES, type HistogramSet } from './histogram.js';
 import { batchHalfWidth, batchMeans, MIN_BATCHES, percentileInterval } from './intervals.js';
 import type {
   IntervalPercentile,
@@ -20,14 +20,7 @@ import type {
   SummaryIntervals,
 } from './types.js';
 
-export const INTERVAL_PERCENTILES: readonly [IntervalPercentile, number][] = [
-  ['p50', 0.5],
-  ['p90', 0.9],
-  ['p95', 0.95],
-  ['p97', 0.97],
-  ['p99', 0.99],
-  ['p999', 0.999],
-];
+export const INTERVAL_PERCENTILES: readonly (readonly [IntervalPercentile, number])[] = PERCENTILES;
 export const INTERVAL_SERIES: readonly [IntervalSeries, keyof HistogramSet][] = [
   ['ttftMs', 'ttftUs'],
   ['tpotMs', 'tpotUs'],
